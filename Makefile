@@ -1,0 +1,61 @@
+# qvd-ha: build, install, test. See README.md.
+
+GO       ?= $(shell command -v go || echo /usr/local/go/bin/go)
+PREFIX   ?= /usr
+DESTDIR  ?=
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.0)
+# -trimpath for reproducible paths; no -s -w so that distributions can
+# produce debuginfo packages.
+GOFLAGS_BUILD ?= -trimpath -ldflags "-X main.version=$(VERSION)"
+
+OCFDIR   := $(PREFIX)/lib/ocf/resource.d/qvd
+SBINDIR  := $(PREFIX)/sbin
+MANDIR   := $(PREFIX)/share/man
+
+# binary name = source directory
+AGENTS := pgsql=agents/pgsql
+FENCE  :=
+TOOLS  :=
+
+bin = $(firstword $(subst =, ,$1))
+src = $(lastword $(subst =, ,$1))
+
+.PHONY: all build man install test bench lint services demo-pgsql clean
+
+all: build man
+
+build:
+	@mkdir -p bin
+	$(foreach a,$(AGENTS) $(FENCE) $(TOOLS),$(GO) build $(GOFLAGS_BUILD) -o bin/$(call bin,$a) ./$(call src,$a) &&) true
+
+man: build
+	@mkdir -p man
+	$(foreach a,$(AGENTS),bin/$(call bin,$a) manpage > man/ocf_qvd_$(call bin,$a).7 &&) true
+	$(foreach a,$(FENCE),bin/$(call bin,$a) -o manpage > man/$(call bin,$a).8 &&) true
+
+install: build man
+	install -d $(DESTDIR)$(OCFDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	$(foreach a,$(AGENTS),install -m 0755 bin/$(call bin,$a) $(DESTDIR)$(OCFDIR)/ &&) true
+	$(foreach a,$(FENCE) $(TOOLS),install -m 0755 bin/$(call bin,$a) $(DESTDIR)$(SBINDIR)/ &&) true
+	$(foreach a,$(AGENTS),install -m 0644 man/ocf_qvd_$(call bin,$a).7 $(DESTDIR)$(MANDIR)/man7/ &&) true
+	$(foreach a,$(FENCE),install -m 0644 man/$(call bin,$a).8 $(DESTDIR)$(MANDIR)/man8/ &&) true
+
+# Every test, including those that need root (they fail, not skip, without it).
+test: lint
+	$(GO) test -count=1 -timeout 30m ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 20x ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+# The main job until the demo cluster exists: ocf:qvd:pgsql installed and
+# driven by Pacemaker's own tools against a private PostgreSQL.
+demo-pgsql: install
+	bash test/demo-pgsql.sh
+
+clean:
+	rm -rf bin man

@@ -1,0 +1,134 @@
+package ocf
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteManPage writes the roff man page ocf_qvd_<agent>(7), generated from
+// the same declarations as the meta-data.
+func (a *Agent) WriteManPage(w io.Writer) error {
+	var b strings.Builder
+	page := "ocf_qvd_" + a.Name
+	fmt.Fprintf(&b, ".TH %s 7 \"\" \"qvd-ha %s\" \"OCF resource agents\"\n", strings.ToUpper(page), roff(a.Version))
+	fmt.Fprintf(&b, ".SH NAME\n%s \\- %s\n", page, roff(a.Short))
+	fmt.Fprintf(&b, ".SH SYNOPSIS\n.B /usr/lib/ocf/resource.d/qvd/%s\n.I action\n", a.Name)
+	fmt.Fprintf(&b, ".PP\n.B crm configure primitive\n.I name\n.BI ocf:qvd: %s\n.B params\n.IR param = value ...\n", a.Name)
+	fmt.Fprintf(&b, ".SH DESCRIPTION\n%s\n", paragraphs(a.Long))
+
+	b.WriteString(".SH PARAMETERS\n")
+	for _, p := range a.Params {
+		var facts []string
+		facts = append(facts, p.Type.String())
+		if p.Default != "" {
+			facts = append(facts, "default \\(lq"+roff(p.Default)+"\\(rq")
+		}
+		if p.Required {
+			facts = append(facts, "required")
+		}
+		if p.Unique {
+			facts = append(facts, "unique")
+		}
+		if p.Secret {
+			facts = append(facts, "secret: never logged")
+		}
+		if p.Deprecated != "" {
+			facts = append(facts, "deprecated")
+		}
+		fmt.Fprintf(&b, ".TP\n.BR %s \" (%s)\"\n%s\n", p.Name, strings.Join(facts, ", "), roff(p.Short))
+		if p.Long != "" && p.Long != p.Short {
+			fmt.Fprintf(&b, ".IP\n%s\n", roff(p.Long))
+		}
+		if p.Deprecated != "" {
+			fmt.Fprintf(&b, ".IP\nDeprecated: %s\n", roff(p.Deprecated))
+		}
+	}
+
+	b.WriteString(".SH ACTIONS\n")
+	for _, act := range a.allActions() {
+		line := fmt.Sprintf("timeout %s", seconds(act.Timeout))
+		if act.Interval > 0 {
+			line += ", interval " + seconds(act.Interval)
+		}
+		if act.Role != "" {
+			line += ", role " + act.Role
+		}
+		if act.Depth > 0 {
+			line += fmt.Sprintf(", OCF_CHECK_LEVEL %d", act.Depth)
+		}
+		fmt.Fprintf(&b, ".TP\n.B %s\nAdvertised default %s.\n", act.Name, line)
+	}
+
+	b.WriteString(`.SH EXIT STATUS
+.TP
+.B 0
+success (monitor: running)
+.TP
+.B 1
+generic failure; Pacemaker recovers the resource in place
+.TP
+.B 2, 4, 5
+a problem on this node (arguments, permissions, something not installed); the resource is banned from this node
+.TP
+.B 3
+action not implemented
+.TP
+.B 6
+the configuration is wrong on every node; the resource is stopped cluster-wide
+.TP
+.B 7
+not running (monitor only)
+.TP
+.B 8
+running as Promoted (monitor of a promotable resource)
+.PP
+Every failure prints a reason as an
+.B ocf-exit-reason:
+line, which
+.BR crm_mon (8)
+shows.
+.SH ENVIRONMENT
+Parameters come from
+.BI OCF_RESKEY_ name\fR;
+the operation timeout from
+.B OCF_RESKEY_CRM_meta_timeout
+(milliseconds), from which every internal deadline is derived.
+.B HA_debug=1
+or
+.B OCF_TRACE_RA=1
+enable debug messages;
+.B HA_LOGFACILITY
+sends messages to syslog or the journal;
+.B HA_LOGFILE
+appends them to a file.
+.SH SEE ALSO
+.BR crm (8),
+.BR crm_resource (8),
+.BR ocf-tester (8)
+`)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// roff escapes text so that troff prints it as written.
+func roff(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\e`)
+	s = strings.ReplaceAll(s, "-", `\-`)
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, ".") || strings.HasPrefix(l, "'") {
+			lines[i] = `\&` + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// paragraphs turns blank-line separated text into roff paragraphs.
+func paragraphs(s string) string {
+	parts := strings.Split(strings.TrimSpace(s), "\n\n")
+	for i, p := range parts {
+		parts[i] = roff(strings.TrimSpace(p))
+	}
+	return strings.Join(parts, "\n.PP\n")
+}

@@ -1,0 +1,36 @@
+#!/bin/bash
+# Installs what building and testing qvd-ha needs on a fresh Debian 12
+# (bookworm) machine, as root. Idempotent.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+packages=(
+	make git ca-certificates gcc
+	postgresql                      # PostgreSQL 15: the database the pgsql agent manages
+	resource-agents                 # ocf-tester, ra-api-1.dtd, metadata.rng, heartbeat agents to compare with
+	pacemaker-cli-utils             # crm_resource, crm_attribute
+	libxml2-utils                   # xmllint
+	groff-base man-db               # man pages render
+	iproute2 procps psmisc tcpdump  # namespaces and process tools for tests
+	fence-agents                    # fence-agents' metadata.rng, fence_xenapi
+	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
+)
+apt-get update
+apt-get install -y --no-install-recommends "${packages[@]}"
+
+# Go >= 1.24 (go.mod). Debian 12's golang is 1.19 and bookworm-backports
+# stops at 1.23; go 1.23 fetches the toolchain go.mod names from the Go
+# module proxy by itself (GOTOOLCHAIN=auto).
+go_ok() {
+	command -v go >/dev/null && go version | grep -Eq 'go1\.(2[4-9]|[3-9][0-9])'
+}
+if ! go_ok && [ -x /usr/local/go/bin/go ]; then
+	export PATH=/usr/local/go/bin:$PATH
+fi
+if ! go_ok; then
+	echo "deb http://deb.debian.org/debian bookworm-backports main" >/etc/apt/sources.list.d/bookworm-backports.list
+	apt-get update
+	apt-get install -y --no-install-recommends -t bookworm-backports golang-1.23-go
+	ln -sf /usr/lib/go-1.23/bin/go /usr/local/bin/go
+	GOTOOLCHAIN=auto go version
+fi

@@ -1,0 +1,209 @@
+// Package pgtest gives tests a private PostgreSQL instance: its own data
+// directory, socket directory and port, owned by the postgres user, built
+// with the server binaries of Debian's postgresql package.
+package pgtest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// BinDir holds initdb, pg_ctl and postgres; QVD_PG_BINDIR overrides it.
+var BinDir = envOr("QVD_PG_BINDIR", "/usr/lib/postgresql/15/bin")
+
+// The QVD database, user and password every instance is created with.
+const (
+	DB       = "qvddb"
+	User     = "qvd"
+	Password = "qvd-test-secret"
+)
+
+// Server is a private PostgreSQL instance. It is created stopped.
+type Server struct {
+	t         testing.TB
+	Root      string // holds Data, the socket directory and the log
+	Data      string
+	SocketDir string
+	Port      int
+	Log       string
+	Owner     *user.User
+}
+
+// New initialises an instance with the QVD database and user and the
+// runbook's pacemaker_monitor table holding one row. Local connections as
+// postgres are trusted; qvd authenticates with its password everywhere.
+func New(t testing.TB) *Server {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Fatal("pgtest needs root: it runs PostgreSQL as the postgres user")
+	}
+	owner, err := user.Lookup("postgres")
+	if err != nil {
+		t.Fatalf("pgtest needs the postgres user (apt-get install postgresql): %v", err)
+	}
+	root, err := os.MkdirTemp("", "qvd-pg-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{t: t, Root: root, Data: filepath.Join(root, "data"), SocketDir: root,
+		Log: filepath.Join(root, "server.log"), Port: FreePort(t), Owner: owner}
+	s.chown(root)
+	t.Cleanup(func() {
+		s.Kill()
+		os.RemoveAll(root)
+	})
+
+	pwfile := filepath.Join(root, "pw")
+	if err := os.WriteFile(pwfile, []byte("postgres-pw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.chown(pwfile)
+	s.Run(filepath.Join(BinDir, "initdb"), "-D", s.Data, "--auth-local=trust", "--auth-host=md5", "--pwfile", pwfile, "-E", "UTF8", "--no-sync")
+	hba := "local all postgres trust\nlocal all all md5\nhost all all 127.0.0.1/32 md5\nhost all all ::1/128 md5\n"
+	if err := os.WriteFile(filepath.Join(s.Data, "pg_hba.conf"), []byte(hba), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.chown(filepath.Join(s.Data, "pg_hba.conf"))
+	conf := fmt.Sprintf("port = %d\nunix_socket_directories = '%s'\nlisten_addresses = '127.0.0.1'\nfsync = off\n", s.Port, s.SocketDir)
+	f, err := os.OpenFile(filepath.Join(s.Data, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(f, conf)
+	f.Close()
+
+	s.Start()
+	s.Exec("postgres", fmt.Sprintf("create role %s login password '%s'", User, Password))
+	s.Exec("postgres", fmt.Sprintf("create database %s owner %s", DB, User))
+	s.Exec(DB, "set role "+User+"; create table pacemaker_monitor (last_update timestamp); insert into pacemaker_monitor values (current_timestamp)")
+	s.Stop()
+	return s
+}
+
+// Start starts the server with pg_ctl and waits until it accepts connections.
+func (s *Server) Start() {
+	s.t.Helper()
+	s.Run(filepath.Join(BinDir, "pg_ctl"), "start", "-w", "-D", s.Data, "-l", s.Log)
+}
+
+// Stop stops the server with a fast shutdown.
+func (s *Server) Stop() {
+	s.t.Helper()
+	s.Run(filepath.Join(BinDir, "pg_ctl"), "stop", "-w", "-m", "fast", "-D", s.Data)
+}
+
+// Kill SIGKILLs every process whose working directory is the data
+// directory, so that no test leaves a server behind whatever it did to it.
+func (s *Server) Kill() {
+	for _, pid := range s.Processes() {
+		syscall.Kill(pid, syscall.SIGCONT)
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+// Processes lists the live PIDs of the instance (postmaster and backends).
+func (s *Server) Processes() []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
+		if err != nil || cwd != s.Data {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err == nil && !strings.Contains(string(stat), ") Z ") {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// PostmasterPID reads the PID from postmaster.pid.
+func (s *Server) PostmasterPID() int {
+	s.t.Helper()
+	raw, err := os.ReadFile(filepath.Join(s.Data, "postmaster.pid"))
+	if err != nil {
+		s.t.Fatalf("read postmaster.pid: %v", err)
+	}
+	pid, _ := strconv.Atoi(strings.SplitN(string(raw), "\n", 2)[0])
+	return pid
+}
+
+// Connect opens a connection as the superuser over the socket.
+func (s *Server) Connect(ctx context.Context, db string) *pgx.Conn {
+	s.t.Helper()
+	conn, err := pgx.Connect(ctx, fmt.Sprintf("host=%s port=%d user=postgres dbname=%s", s.SocketDir, s.Port, db))
+	if err != nil {
+		s.t.Fatalf("connect to %s: %v", db, err)
+	}
+	s.t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// Exec runs SQL as the superuser in db.
+func (s *Server) Exec(db, sql string) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn := s.Connect(ctx, db)
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		s.t.Fatalf("%s: %v", sql, err)
+	}
+	conn.Close(ctx)
+}
+
+// Run runs a command as the postgres user and fails the test on error.
+func (s *Server) Run(path string, args ...string) {
+	s.t.Helper()
+	uid, _ := strconv.Atoi(s.Owner.Uid)
+	gid, _ := strconv.Atoi(s.Owner.Gid)
+	cmd := exec.Command(path, args...)
+	cmd.Dir = s.Root
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		s.t.Fatalf("%s %s: %v\n%s", path, strings.Join(args, " "), err, out)
+	}
+}
+
+func (s *Server) chown(path string) {
+	s.t.Helper()
+	uid, _ := strconv.Atoi(s.Owner.Uid)
+	gid, _ := strconv.Atoi(s.Owner.Gid)
+	if err := os.Chown(path, uid, gid); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that nothing listens on now.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
