@@ -345,10 +345,15 @@ func TestAnotherServerAnswersOnPghost(t *testing.T) {
 	other := pgtest.New(t)
 	other.Start()
 	t.Cleanup(other.Stop)
-	// The floating IP's port answers, but it is not this node's instance.
-	p := configFor(local).with("pghost", "127.0.0.1", "pgport", fmt.Sprint(other.Port))
-	expect(t, run(t, "monitor", p), 7, "")
-	expect(t, run(t, "monitor", p, "interval", "0"), 7, "")
+	// pghost's port answers, but not with this node's instance.
+	elsewhere := configFor(local).with("pghost", "127.0.0.1", "pgport", fmt.Sprint(other.Port),
+		"monitor_user", pgtest.User, "monitor_password", pgtest.Password)
+	expect(t, run(t, "monitor", elsewhere), 7, "")
+	expect(t, run(t, "monitor", elsewhere, "interval", "0"), 7, "")
+
+	// The local instance runs, and the address still leads elsewhere.
+	started(t, local, configFor(local))
+	expect(t, run(t, "monitor", elsewhere), 7, "is not the one of "+local.Data)
 }
 
 func TestBadInput(t *testing.T) {
