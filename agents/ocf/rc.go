@@ -20,6 +20,11 @@ const (
 	NotRunning       RC = 7
 	RunningPromoted  RC = 8
 	FailedPromoted   RC = 9
+	// Degraded and DegradedPromoted (Pacemaker >= 2.1) count as running,
+	// and as running Promoted, but crm_mon shows the exit reason: for a
+	// resource that serves but needs an administrator.
+	Degraded         RC = 190
+	DegradedPromoted RC = 191
 )
 
 var rcNames = map[RC]string{
@@ -33,6 +38,8 @@ var rcNames = map[RC]string{
 	NotRunning:       "OCF_NOT_RUNNING",
 	RunningPromoted:  "OCF_RUNNING_PROMOTED",
 	FailedPromoted:   "OCF_FAILED_PROMOTED",
+	Degraded:         "OCF_DEGRADED",
+	DegradedPromoted: "OCF_DEGRADED_PROMOTED",
 }
 
 func (rc RC) String() string {

@@ -1,0 +1,362 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/qvd-ha/qvd-ha/agents/ocf"
+	"github.com/qvd-ha/qvd-ha/agents/runner"
+)
+
+// fakeDRBD stands in for the kernel module and drbd-utils of one node
+// running DRBD 8.4: commands change its state and it renders /proc/drbd in
+// 8.4's format. It is a test double, not a captured output.
+type fakeDRBD struct {
+	t          *testing.T
+	dir        string
+	up         bool
+	role       string
+	peerRole   string
+	conn       string
+	disk       string
+	peerDisk   string
+	primaryErr *runner.ExitError // what drbdadm primary fails with, once per entry
+	failures   int
+	calls      []string
+	score      string // the promotion score crm_attribute holds; "" = none
+}
+
+func newFake(t *testing.T) *fakeDRBD {
+	t.Helper()
+	f := &fakeDRBD{t: t, dir: t.TempDir(), role: "Secondary", peerRole: "Secondary", conn: "Connected", disk: "UpToDate", peerDisk: "UpToDate"}
+	for _, name := range []string{"drbdadm", "drbd.conf"} {
+		if err := os.WriteFile(filepath.Join(f.dir, name), nil, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := system
+	system = host{drbdadm: filepath.Join(f.dir, "drbdadm"), drbdsetup: "drbdsetup", modprobe: "modprobe",
+		procDRBD: filepath.Join(f.dir, "proc-drbd"), kmsg: filepath.Join(f.dir, "kmsg")}
+	t.Cleanup(func() { system = old })
+	f.kernelLog()
+	f.render()
+	return f
+}
+
+func (f *fakeDRBD) render() {
+	text := "version: 8.4.11 (api:1/proto:86-101)\n"
+	if f.up {
+		text += fmt.Sprintf(" 0: cs:%s ro:%s/%s ds:%s/%s C r-----\n", f.conn, f.role, f.peerRole, f.disk, f.peerDisk)
+	}
+	if err := os.WriteFile(system.procDRBD, []byte(text), 0o644); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// kernelLog writes kmsg records ("prio,seq,usec,flags;message").
+func (f *fakeDRBD) kernelLog(msgs ...string) {
+	var b strings.Builder
+	for i, m := range msgs {
+		fmt.Fprintf(&b, "6,%d,%d,-;%s\n", i, i*1000, m)
+	}
+	if err := os.WriteFile(system.kmsg, []byte(b.String()), 0o644); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *fakeDRBD) Run(_ context.Context, c runner.Cmd) (runner.Result, error) {
+	call := filepath.Base(c.Path) + " " + strings.Join(c.Args, " ")
+	f.calls = append(f.calls, call)
+	defer f.render()
+	switch {
+	case strings.HasSuffix(c.Path, "crm_attribute"):
+		if c.Args[1] == "-D" {
+			f.score = ""
+		} else {
+			f.score = c.Args[2]
+		}
+		return runner.Result{}, nil
+	case c.Path == system.drbdadm:
+		verb := c.Args[2]
+		switch verb {
+		case "sh-minor":
+			return runner.Result{Stdout: []byte("0\n")}, nil
+		case "up":
+			f.up = true
+		case "down":
+			f.up, f.role = false, "Secondary"
+		case "primary":
+			if f.failures > 0 {
+				f.failures--
+				return runner.Result{ExitCode: f.primaryErr.Code}, f.primaryErr
+			}
+			f.role = "Primary"
+		case "secondary":
+			f.role = "Secondary"
+		case "adjust", "disconnect", "outdate":
+		default:
+			f.t.Fatalf("unexpected drbdadm %s", verb)
+		}
+		return runner.Result{}, nil
+	}
+	f.t.Fatalf("unexpected command %s", call)
+	return runner.Result{}, nil
+}
+
+func (f *fakeDRBD) ran(prefix string) int {
+	n := 0
+	for _, c := range f.calls {
+		if strings.HasPrefix(c, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+type outcome struct {
+	rc     ocf.RC
+	stderr string
+}
+
+func (o outcome) reason() string {
+	var last string
+	for _, l := range strings.Split(o.stderr, "\n") {
+		if s, ok := strings.CutPrefix(l, "ocf-exit-reason:"); ok {
+			last = s
+		}
+	}
+	return last
+}
+
+var cloneMeta = []string{"clone_max=2", "clone_node_max=1", "promoted_max=1", "notify=true"}
+
+// call runs an action in-process, as Pacemaker would run the binary.
+func (f *fakeDRBD) call(action string, env ...string) outcome {
+	f.t.Helper()
+	full := []string{"OCF_RESOURCE_INSTANCE=p_drbd:0", "OCF_RESKEY_drbd_resource=r0",
+		"OCF_RESKEY_drbdconf=" + filepath.Join(f.dir, "drbd.conf"), "OCF_RESKEY_CRM_meta_timeout=10000"}
+	for _, m := range cloneMeta {
+		full = append(full, "OCF_RESKEY_CRM_meta_"+m)
+	}
+	for _, e := range env {
+		if strings.HasPrefix(e, "OCF_") || strings.HasPrefix(e, "HA_") {
+			full = append(full, e)
+		} else {
+			full = append(full, "OCF_RESKEY_"+e)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	d := ocf.Dispatcher{Env: full, Stdout: &stdout, Stderr: &stderr, Runner: f, Pid: 1}
+	rc := d.Run(&agent, []string{"drbd", action})
+	return outcome{rc: rc, stderr: stderr.String()}
+}
+
+func expectRC(t *testing.T, o outcome, rc ocf.RC, reason string) {
+	t.Helper()
+	if o.rc != rc {
+		t.Fatalf("rc = %v, want %v\n%s", o.rc, rc, o.stderr)
+	}
+	if !strings.Contains(o.reason(), reason) {
+		t.Fatalf("reason %q does not contain %q", o.reason(), reason)
+	}
+}
+
+func TestLifecycle(t *testing.T) {
+	f := newFake(t)
+	probe := "CRM_meta_interval=0"
+	expectRC(t, f.call("monitor", probe), ocf.NotRunning, "")
+	expectRC(t, f.call("start"), ocf.Success, "")
+	if f.role != "Secondary" || f.score != "10000" {
+		t.Fatalf("after start: role %s, score %q; want Secondary, 10000", f.role, f.score)
+	}
+	expectRC(t, f.call("start"), ocf.Success, "")
+	if n := f.ran("drbdadm -c"); n == 0 || f.ran("drbdadm -c "+filepath.Join(f.dir, "drbd.conf")+" up") != 1 {
+		t.Fatalf("a second start must not run drbdadm up again: %v", f.calls)
+	}
+	expectRC(t, f.call("monitor", "CRM_meta_interval=20000"), ocf.Success, "")
+	expectRC(t, f.call("promote"), ocf.Success, "")
+	expectRC(t, f.call("monitor", "CRM_meta_interval=10000"), ocf.RunningPromoted, "")
+	expectRC(t, f.call("promote"), ocf.Success, "")
+	expectRC(t, f.call("demote"), ocf.Success, "")
+	expectRC(t, f.call("monitor", probe), ocf.Success, "")
+	f.role = "Primary"
+	expectRC(t, f.call("stop"), ocf.Success, "")
+	if f.up || f.score != "" {
+		t.Fatalf("after stop: up %v, score %q; want down and no score", f.up, f.score)
+	}
+	expectRC(t, f.call("stop"), ocf.Success, "")
+	expectRC(t, f.call("monitor", "CRM_meta_interval=20000"), ocf.NotRunning, "")
+}
+
+func TestPromoteRetries(t *testing.T) {
+	cases := []struct {
+		name     string
+		code     int
+		failures int
+		rc       ocf.RC
+		attempts int
+		reason   string
+	}{
+		{"transient failure", 11, 1, ocf.Success, 2, ""},
+		{"no UpToDate data", 17, 5, ocf.ErrGeneric, 1, "exit 17"},
+		{"never succeeds", 11, 100, ocf.ErrGeneric, 0, "did not become Primary in time"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFake(t)
+			f.up = true
+			f.render()
+			f.primaryErr = &runner.ExitError{Cmd: "drbdadm", Code: c.code, Stderr: "0: State change failed: (-2) Need access to UpToDate data"}
+			f.failures = c.failures
+			// A short timeout keeps the never-succeeding case brief.
+			o := f.call("promote", "OCF_RESKEY_CRM_meta_timeout=3000")
+			expectRC(t, o, c.rc, c.reason)
+			if got := f.ran("drbdadm -c " + filepath.Join(f.dir, "drbd.conf") + " primary"); c.attempts > 0 && got != c.attempts {
+				t.Fatalf("drbdadm primary ran %d times, want %d", got, c.attempts)
+			}
+		})
+	}
+}
+
+func TestPromotionScores(t *testing.T) {
+	sc := Scores{0, 10, 1000, 10000}
+	vol := func(disk, peer string) []Volume { return []Volume{{Minor: 0, Disk: disk, PeerDisk: peer}} }
+	cases := []struct {
+		name string
+		s    State
+		want int
+	}{
+		{"down", State{}, 0},
+		{"Primary, all UpToDate", State{Configured: true, Role: "Primary", Conn: "Connected", Volumes: vol("UpToDate", "UpToDate")}, 10000},
+		{"Primary, peer unknown", State{Configured: true, Role: "Primary", Conn: "WFConnection", Volumes: vol("UpToDate", "DUnknown")}, 10000},
+		{"Secondary UpToDate, peer known", State{Configured: true, Role: "Secondary", Conn: "Connected", Volumes: vol("UpToDate", "UpToDate")}, 10000},
+		{"Secondary UpToDate, peer Outdated and gone", State{Configured: true, Role: "Secondary", Conn: "StandAlone", Volumes: vol("UpToDate", "Outdated")}, 10000},
+		{"Secondary UpToDate, peer unknown", State{Configured: true, Role: "Secondary", Conn: "WFConnection", Volumes: vol("UpToDate", "DUnknown")}, 1000},
+		{"only the peer UpToDate", State{Configured: true, Role: "Secondary", Conn: "Connected", Volumes: vol("Inconsistent", "UpToDate")}, 10},
+		{"Outdated here, peer unknown", State{Configured: true, Role: "Secondary", Conn: "WFConnection", Volumes: vol("Outdated", "DUnknown")}, 0},
+		{"Consistent only", State{Configured: true, Role: "Secondary", Conn: "StandAlone", Volumes: vol("Consistent", "DUnknown")}, 0},
+		{"both Inconsistent", State{Configured: true, Role: "Secondary", Conn: "Connected", Volumes: vol("Inconsistent", "Inconsistent")}, 0},
+		{"Diskless", State{Configured: true, Role: "Secondary", Conn: "Connected", Volumes: vol("Diskless", "UpToDate")}, 10},
+		{"one of two volumes Inconsistent", State{Configured: true, Role: "Secondary", Conn: "WFConnection",
+			Volumes: []Volume{{Disk: "UpToDate", PeerDisk: "DUnknown"}, {Minor: 1, Disk: "Inconsistent", PeerDisk: "DUnknown"}}}, 0},
+	}
+	for _, c := range cases {
+		if got := promotionScore(c.s, sc); got != c.want {
+			t.Errorf("%s: score %d, want %d", c.name, got, c.want)
+		}
+	}
+}
+
+func TestSplitBrain(t *testing.T) {
+	for _, role := range []string{"Primary", "Secondary"} {
+		t.Run(role, func(t *testing.T) {
+			f := newFake(t)
+			f.up, f.role, f.conn, f.peerRole, f.peerDisk = true, role, "StandAlone", "Unknown", "DUnknown"
+			f.score = "1000"
+			f.render()
+			f.kernelLog("block drbd0: conn( WFReportParams -> Connected ) pdsk( DUnknown -> UpToDate )",
+				"block drbd0: Split-Brain detected but unresolved, dropping connection!",
+				"d-con r0: conn( Disconnecting -> StandAlone )")
+			o := f.call("monitor", "CRM_meta_interval=10000")
+			want := map[string]ocf.RC{"Primary": ocf.DegradedPromoted, "Secondary": ocf.Degraded}[role]
+			expectRC(t, o, want, "DRBD split brain on r0")
+			if !strings.Contains(o.reason(), "--discard-my-data") {
+				t.Fatalf("the reason does not say how to resolve it: %q", o.reason())
+			}
+			if role == "Secondary" && f.score != "" {
+				t.Fatalf("a split-brain Secondary keeps promotion score %q", f.score)
+			}
+		})
+	}
+}
+
+func TestSplitBrainLogMatching(t *testing.T) {
+	cases := []struct {
+		name string
+		log  []string
+		want bool
+	}{
+		{"none", []string{"block drbd0: conn( WFConnection -> Connected )"}, false},
+		{"8.4 unresolved", []string{"block drbd0: Split-Brain detected but unresolved, dropping connection!"}, true},
+		{"auto-resolved", []string{"block drbd0: Split-Brain detected, 1 primaries, automatically solved. Sync from this node"}, false},
+		{"resolved later", []string{"block drbd0: Split-Brain detected but unresolved, dropping connection!", "block drbd0: conn( WFReportParams -> Connected ) disk( Outdated -> Inconsistent )"}, false},
+		{"another device", []string{"block drbd10: Split-Brain detected but unresolved, dropping connection!"}, false},
+		{"DRBD 9 form", []string{"drbd r0/0 drbd0 peer: Split-Brain detected but unresolved, dropping connection!"}, true},
+	}
+	for _, c := range cases {
+		if got, _ := splitBrain(c.log, "r0", []int{0}); got != c.want {
+			t.Errorf("%s: split brain %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	cases := []struct {
+		name   string
+		env    []string
+		rc     ocf.RC
+		reason string
+	}{
+		{"ok", nil, ocf.Success, ""},
+		{"three primaries", []string{"OCF_RESKEY_CRM_meta_promoted_max=3"}, ocf.ErrConfigured, "promoted-max=3"},
+		{"two per node", []string{"OCF_RESKEY_CRM_meta_clone_node_max=2"}, ocf.ErrConfigured, "clone-node-max=2"},
+		{"no notifications", []string{"OCF_RESKEY_CRM_meta_notify=false"}, ocf.ErrConfigured, "notify=true"},
+		{"notifications waived", []string{"OCF_RESKEY_CRM_meta_notify=false", "ignore_missing_notifications=true"}, ocf.Success, ""},
+		{"bad scores", []string{"adjust_master_score=0 10 5 10000"}, ocf.ErrConfigured, "adjust_master_score"},
+		{"missing resource name", []string{"drbd_resource="}, ocf.ErrConfigured, "drbd_resource is required"},
+		{"missing config", []string{"drbdconf=/nonexistent/drbd.conf"}, ocf.ErrInstalled, "drbdconf /nonexistent/drbd.conf"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFake(t)
+			expectRC(t, f.call("validate-all", c.env...), c.rc, c.reason)
+		})
+	}
+}
+
+func TestProbeWithoutDRBD(t *testing.T) {
+	f := newFake(t)
+	system.drbdadm = "/nonexistent/drbdadm"
+	expectRC(t, f.call("monitor", "CRM_meta_interval=0"), ocf.NotRunning, "")
+	expectRC(t, f.call("start"), ocf.ErrInstalled, "drbdadm is not installed")
+	if err := os.Remove(system.procDRBD); err != nil {
+		t.Fatal(err)
+	}
+	system.drbdadm = filepath.Join(f.dir, "drbdadm")
+	expectRC(t, f.call("monitor", "CRM_meta_interval=20000"), ocf.NotRunning, "")
+}
+
+func TestNotifyPostStartReconnects(t *testing.T) {
+	f := newFake(t)
+	f.up, f.conn, f.peerDisk = true, "WFConnection", "DUnknown"
+	f.render()
+	expectRC(t, f.call("notify", "OCF_RESKEY_CRM_meta_notify_type=post", "OCF_RESKEY_CRM_meta_notify_operation=start"), ocf.Success, "")
+	if f.ran("drbdadm -c "+filepath.Join(f.dir, "drbd.conf")+" adjust") != 1 {
+		t.Fatalf("post-start notify did not run drbdadm adjust: %v", f.calls)
+	}
+	if f.score != "1000" {
+		t.Fatalf("score %q after notify, want 1000", f.score)
+	}
+	expectRC(t, f.call("notify", "OCF_RESKEY_CRM_meta_notify_type=pre", "OCF_RESKEY_CRM_meta_notify_operation=promote"), ocf.Success, "")
+}
+
+func TestParseEvents2(t *testing.T) {
+	raw, err := os.ReadFile("testdata/drbd9/primary-connected.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := parseEvents2(string(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := State{Configured: true, Role: "Primary", PeerRole: "Secondary", Conn: "Connected",
+		Volumes: []Volume{{Minor: 0, Disk: "UpToDate", PeerDisk: "UpToDate", Replication: "Established"}}}
+	if fmt.Sprint(s) != fmt.Sprint(want) {
+		t.Fatalf("parsed %+v\nwant   %+v", s, want)
+	}
+}
