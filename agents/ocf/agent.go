@@ -53,7 +53,6 @@ type Request struct {
 	Meta   map[string]string
 	Notify *Notify // set for the notify action only
 	Log    *Logger
-	Env    func(string) string
 	// Run runs external commands; every call is traced with OCF_TRACE_RA.
 	Run runner.Runner
 }

@@ -104,7 +104,6 @@ func (d *Dispatcher) Run(a *Agent, args []string) (rc RC) {
 		Timeout:  timeout,
 		Meta:     meta,
 		Log:      log,
-		Env:      getenv,
 		Run:      traced(d.Runner, log),
 	}
 	req.CheckLevel, _ = strconv.Atoi(getenv("OCF_CHECK_LEVEL"))

@@ -76,7 +76,7 @@ func newInstance(ctx context.Context, req *ocf.Request) *instance {
 
 // budget is the time the action had, as said in reasons.
 func (in *instance) budget() string {
-	return in.total.Round(time.Second).String()
+	return in.total.Round(100 * time.Millisecond).String()
 }
 
 func monitor(ctx context.Context, req *ocf.Request) error {

@@ -21,6 +21,7 @@ type Cluster struct {
 	Nodes []*Node
 	Dir   string
 	net   network
+	disks []*SharedDisk
 }
 
 // New creates the network and two nodes, boots them and waits until both
@@ -194,5 +195,8 @@ func (c *Cluster) destroy() {
 		_ = ip("netns", "del", n.NS)
 	}
 	c.net.destroy()
+	for _, d := range c.disks {
+		d.destroy()
+	}
 	os.RemoveAll(c.Dir)
 }
