@@ -29,7 +29,8 @@ var levelNames = [...]string{"ERROR", "WARNING", "INFO", "DEBUG"}
 // tag agent(instance)[pid]. Lines go to stderr (Pacemaker's executor logs an
 // agent's stderr), to syslog or the journal when HA_LOGFACILITY names a
 // facility, and appended to HA_LOGFILE when that is set. Debug lines appear
-// only with HA_debug=1 or OCF_TRACE_RA=1.
+// only with HA_debug set (and not 0, as resource-agents reads it) or
+// OCF_TRACE_RA=1.
 type Logger struct {
 	tag     string
 	debug   bool
@@ -43,7 +44,7 @@ type Logger struct {
 func newLogger(agent, instance string, pid int, getenv func(string) string, stderr io.Writer) *Logger {
 	l := &Logger{
 		tag:     fmt.Sprintf("%s(%s)[%d]", agent, instance, pid),
-		debug:   getenv("HA_debug") == "1" || getenv("OCF_TRACE_RA") == "1",
+		debug:   (getenv("HA_debug") != "" && getenv("HA_debug") != "0") || getenv("OCF_TRACE_RA") == "1",
 		stderr:  stderr,
 		file:    getenv("HA_LOGFILE"),
 		nowFunc: time.Now,

@@ -11,7 +11,7 @@ import (
 func (a *Agent) WriteManPage(w io.Writer) error {
 	var b strings.Builder
 	page := "ocf_qvd_" + a.Name
-	fmt.Fprintf(&b, ".TH %s 7 \"\" \"qvd-ha %s\" \"OCF resource agents\"\n", strings.ToUpper(page), roff(a.Version))
+	fmt.Fprintf(&b, ".TH %s 7 \"\" \"qvd-ha %s\" \"OCF resource agents\"\n", strings.ToUpper(page), roffArg(a.Version))
 	fmt.Fprintf(&b, ".SH NAME\n%s \\- %s\n", page, roff(a.Short))
 	fmt.Fprintf(&b, ".SH SYNOPSIS\n.B /usr/lib/ocf/resource.d/qvd/%s\n.I action\n", a.Name)
 	fmt.Fprintf(&b, ".PP\n.B crm configure primitive\n.I name\n.BI ocf:qvd: %s\n.B params\n.IR param = value ...\n", a.Name)
@@ -22,7 +22,7 @@ func (a *Agent) WriteManPage(w io.Writer) error {
 		var facts []string
 		facts = append(facts, p.Type.String())
 		if p.Default != "" {
-			facts = append(facts, "default \\(lq"+roff(p.Default)+"\\(rq")
+			facts = append(facts, "default \\(lq"+roffArg(p.Default)+"\\(rq")
 		}
 		if p.Required {
 			facts = append(facts, "required")
@@ -94,7 +94,7 @@ Parameters come from
 the operation timeout from
 .B OCF_RESKEY_CRM_meta_timeout
 (milliseconds), from which every internal deadline is derived.
-.B HA_debug=1
+.B HA_debug
 or
 .B OCF_TRACE_RA=1
 enable debug messages;
@@ -122,6 +122,12 @@ func roff(s string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// roffArg escapes text for a quoted macro argument, where a double quote
+// would end the argument.
+func roffArg(s string) string {
+	return strings.ReplaceAll(roff(s), `"`, `\(dq`)
 }
 
 // paragraphs turns blank-line separated text into roff paragraphs.

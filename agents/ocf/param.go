@@ -140,6 +140,10 @@ func (d Param) check(v string) error {
 	}
 	if d.Check != nil {
 		if err := d.Check(v); err != nil {
+			if d.Secret {
+				// The check's own text may quote the value.
+				return fmt.Errorf("parameter %s=%s: %s", d.Name, shown, strings.ReplaceAll(err.Error(), v, "(value hidden)"))
+			}
 			return fmt.Errorf("parameter %s=%s: %w", d.Name, shown, err)
 		}
 	}

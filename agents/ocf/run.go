@@ -133,8 +133,15 @@ func (d *Dispatcher) Run(a *Agent, args []string) (rc RC) {
 // fail logs the reason and prints it as the ocf-exit-reason line that
 // crm_mon shows.
 func (d *Dispatcher) fail(log *Logger, rc RC, reason string) RC {
-	reason = strings.ReplaceAll(reason, "\n", " ")
-	log.Errorf("%s", reason)
+	reason = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(reason)
+	switch rc {
+	case NotRunning, Degraded, DegradedPromoted:
+		// Not a failure of the agent: a stopped resource, or one that
+		// serves but needs an administrator.
+		log.Warnf("%s", reason)
+	default:
+		log.Errorf("%s", reason)
+	}
 	fmt.Fprintf(d.Stderr, "ocf-exit-reason:%s\n", reason)
 	return rc
 }

@@ -43,15 +43,21 @@ type Result struct {
 	ExitCode int
 }
 
-// ExitError is returned when a command ran but exited non-zero.
+// ExitError is returned when a command ran but exited non-zero or was
+// killed by a signal.
 type ExitError struct {
 	Cmd    string
 	Code   int
 	Stderr string
+	// Signal is what killed the command (Code is then -1), 0 if it exited.
+	Signal syscall.Signal
 }
 
 func (e *ExitError) Error() string {
 	msg := fmt.Sprintf("%s exited with status %d", e.Cmd, e.Code)
+	if e.Signal != 0 {
+		msg = fmt.Sprintf("%s was killed by signal %s", e.Cmd, e.Signal)
+	}
 	if s := strings.TrimSpace(e.Stderr); s != "" {
 		msg += ": " + lastLine(s)
 	}
@@ -105,7 +111,11 @@ func (Exec) Run(ctx context.Context, c Cmd) (Result, error) {
 	}
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) {
-		return res, &ExitError{Cmd: c.Path, Code: res.ExitCode, Stderr: stderr.String()}
+		e := &ExitError{Cmd: c.Path, Code: res.ExitCode, Stderr: stderr.String()}
+		if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			e.Signal = ws.Signal()
+		}
+		return res, e
 	}
 	if err != nil {
 		return res, fmt.Errorf("run %s: %w", c.Path, err)
