@@ -13,7 +13,7 @@ SBINDIR  := $(PREFIX)/sbin
 MANDIR   := $(PREFIX)/share/man
 
 # binary name = source directory
-AGENTS := pgsql=agents/pgsql drbd=agents/drbd
+AGENTS := pgsql=agents/pgsql drbd=agents/drbd IPaddr=agents/ipaddr
 FENCE  :=
 TOOLS  :=
 

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qvd-ha/qvd-ha/agents/ocf"
+)
+
+// maxLabel is the longest address label the kernel keeps (IFNAMSIZ less
+// the terminating NUL); the label includes the interface name.
+const maxLabel = 15
+
+// config is one resource's parameters, typed and checked against each other.
+type config struct {
+	ip            netip.Addr
+	prefix        int    // 0: the prefix length of the connected route
+	nic           string // "": the interface of the connected route
+	label         string // without the "nic:" part
+	broadcast     string
+	arpCount      int
+	arpInterval   time.Duration
+	arpRefresh    int
+	preferredLft  uint32
+	forever       bool
+	nodad         bool
+	noprefixroute bool
+	checkLink     bool
+}
+
+// The Check functions run in the runtime's parameter parsing, which turns
+// their errors into exit code 6 naming the parameter: each one rejects a
+// value that is wrong on every node.
+
+func checkIP(v string) error {
+	_, err := parseIP(v)
+	return err
+}
+
+func parseIP(v string) (netip.Addr, error) {
+	a, err := netip.ParseAddr(v)
+	switch {
+	case err != nil:
+		return a, errors.New("not an IPv4 or IPv6 address")
+	case a.Zone() != "":
+		return a, errors.New("a zone is not allowed; name the interface in nic")
+	case a.Is4In6():
+		return a, errors.New("an IPv4-mapped IPv6 address; use the IPv4 form")
+	case a.IsUnspecified(), a.IsMulticast(), a == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+		return a, errors.New("not a unicast address")
+	}
+	return a, nil
+}
+
+func checkNetmask(v string) error {
+	_, err := parseNetmask(v)
+	return err
+}
+
+// parseNetmask accepts a prefix length, or a dotted IPv4 netmask as IPaddr2
+// does; the family check needs ip and happens in newConfig.
+func parseNetmask(v string) (int, error) {
+	if n, err := strconv.Atoi(v); err == nil {
+		if n < 1 || n > 128 {
+			return 0, errors.New("not a prefix length (1-32 for IPv4, 1-128 for IPv6)")
+		}
+		return n, nil
+	}
+	a, err := netip.ParseAddr(v)
+	if err != nil || !a.Is4() {
+		return 0, errors.New("not a prefix length or dotted netmask")
+	}
+	b := a.As4()
+	ones, bits := net.IPMask(b[:]).Size()
+	if bits == 0 || ones == 0 {
+		return 0, errors.New("not a contiguous netmask")
+	}
+	return ones, nil
+}
+
+func checkNic(v string) error {
+	base, label, _ := strings.Cut(v, ":")
+	switch {
+	case base == "" || len(base) > maxLabel || strings.ContainsAny(base, "/ \t\n"):
+		return errors.New("not an interface name")
+	case label != "":
+		return checkLabel(label)
+	}
+	return nil
+}
+
+func checkLabel(v string) error {
+	if len(v) > maxLabel || strings.ContainsAny(v, " \t\n") {
+		return fmt.Errorf("not a label of at most %d characters without spaces", maxLabel)
+	}
+	return nil
+}
+
+func checkBroadcast(v string) error {
+	if v == "+" || v == "-" {
+		return nil
+	}
+	if a, err := netip.ParseAddr(v); err != nil || !a.Is4() {
+		return errors.New("not +, - or an IPv4 address")
+	}
+	return nil
+}
+
+func checkLifetime(v string) error {
+	_, _, err := parseLifetime(v)
+	return err
+}
+
+// parseLifetime reads preferred_lft; 0xffffffff is the kernel's "forever",
+// so the largest finite value is one less.
+func parseLifetime(v string) (secs uint32, forever bool, err error) {
+	if v == "forever" {
+		return 0, true, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 32)
+	if err != nil || n == math.MaxUint32 {
+		return 0, false, fmt.Errorf("not forever or a number of seconds below %d", uint64(math.MaxUint32))
+	}
+	return uint32(n), false, nil
+}
+
+func atLeast(lowest int) func(string) error {
+	return func(v string) error {
+		if n, _ := strconv.Atoi(v); n < lowest {
+			return fmt.Errorf("must be at least %d", lowest)
+		}
+		return nil
+	}
+}
+
+// newConfig reads the parsed parameters and applies the checks that involve
+// more than one of them. Every error is ErrConfigured and names the
+// parameters involved.
+func newConfig(p ocf.Params) (*config, error) {
+	ip, err := parseIP(p.String("ip"))
+	if err != nil {
+		return nil, ocf.Fail(ocf.ErrConfigured, "parameter ip=%q: %v", p.String("ip"), err)
+	}
+	c := &config{
+		ip:            ip,
+		arpCount:      p.Int("arp_count"),
+		arpInterval:   time.Duration(p.Int("arp_interval")) * time.Millisecond,
+		arpRefresh:    p.Int("arp_count_refresh"),
+		broadcast:     p.String("broadcast"),
+		label:         p.String("iflabel"),
+		nodad:         p.Bool("nodad"),
+		noprefixroute: p.Bool("noprefixroute"),
+		checkLink:     p.Bool("check_link_status"),
+	}
+	c.preferredLft, c.forever, _ = parseLifetime(p.String("preferred_lft"))
+	nic, label, hasLabel := strings.Cut(p.String("nic"), ":")
+	c.nic = nic
+	if hasLabel {
+		// IPaddr2 lets a label in nic override iflabel.
+		c.label = label
+	}
+
+	if mask := p.String("cidr_netmask"); mask != "" {
+		c.prefix, _ = parseNetmask(mask)
+		if ip.Is4() && c.prefix > 32 {
+			return nil, ocf.Fail(ocf.ErrConfigured, "parameter cidr_netmask=%s is out of range for the IPv4 address ip=%s (1-32)", mask, ip)
+		}
+		if ip.Is6() && strings.Contains(mask, ".") {
+			return nil, ocf.Fail(ocf.ErrConfigured, "parameter cidr_netmask=%s is a dotted netmask, but ip=%s is IPv6: give a prefix length", mask, ip)
+		}
+	}
+	if ip.Is6() {
+		for _, name := range []string{"broadcast", "iflabel"} {
+			if p.IsSet(name) {
+				return nil, ocf.Fail(ocf.ErrConfigured, "parameter %s applies to IPv4 only, but ip=%s is IPv6", name, ip)
+			}
+		}
+		if hasLabel {
+			return nil, ocf.Fail(ocf.ErrConfigured, "parameter nic=%s carries a label, which applies to IPv4 only, but ip=%s is IPv6", p.String("nic"), ip)
+		}
+		if ip.IsLinkLocalUnicast() && c.nic == "" {
+			return nil, ocf.Fail(ocf.ErrConfigured, "parameter nic is required for the link-local address ip=%s", ip)
+		}
+	}
+	if c.nic != "" {
+		if err := c.checkLabelLength(c.nic, ocf.ErrConfigured); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// addrLabel is the kernel's label for the address on nic: nic:label.
+func (c *config) addrLabel(nic string) string {
+	if c.label == "" {
+		return ""
+	}
+	return nic + ":" + c.label
+}
+
+// checkLabelLength fails with rc when nic:label is too long for the kernel.
+// The length depends on the interface's name, so it is wrong everywhere
+// when nic is configured and a problem of this node when nic was found here.
+func (c *config) checkLabelLength(nic string, rc ocf.RC) error {
+	if l := c.addrLabel(nic); len(l) > maxLabel {
+		return ocf.Fail(rc, "parameter iflabel: the label %q on nic=%s is longer than %d characters", l, nic, maxLabel)
+	}
+	return nil
+}

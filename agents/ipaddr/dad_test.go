@@ -1,0 +1,29 @@
+package main
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/qvd-ha/qvd-ha/agents/ocf"
+)
+
+// TestDADConflict: the address is already in use by another namespace on
+// the link, so B's start fails with a reason and leaves no address behind.
+func TestDADConflict(t *testing.T) {
+	l := newLAN(t)
+	const vip = "2001:db8::100"
+	other := l.addNode(t, "2001:db8::1/64", vip+"/64")
+	if other.addr(t, netip.MustParseAddr(vip)) == nil {
+		t.Fatal("the other node does not hold the address")
+	}
+	b := l.addNode(t, "2001:db8::2/64")
+	params := map[string]string{"ip": vip}
+
+	b.expect(t, params,
+		step{"start", ocf.ErrGeneric, "duplicate address detection failed"},
+		step{"monitor", ocf.NotRunning, "ip=" + vip},
+	)
+	if a := b.addr(t, netip.MustParseAddr(vip)); a != nil {
+		t.Fatalf("the failed start left %s (flags %#x) on eth0", a.IPNet, a.Flags)
+	}
+}

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"net/netip"
+	"testing"
+)
+
+// TestPacketLayout checks the announcements byte by byte against the
+// fields their RFCs define; TestFailover shows receivers act on them.
+func TestPacketLayout(t *testing.T) {
+	mac := net.HardwareAddr{0x02, 0, 0x5e, 0x10, 0x20, 0x30}
+	v4 := netip.MustParseAddr("192.0.2.100")
+	v6 := netip.MustParseAddr("2001:db8::100")
+	v6b := v6.As16()
+	tests := []struct {
+		name string
+		got  []byte
+		want []byte
+	}{
+		{"ARP announcement", arpAnnouncement(mac, v4), []byte{
+			0, 1, 8, 0, 6, 4, 0, 1, // Ethernet, IPv4, lengths, request
+			0x02, 0, 0x5e, 0x10, 0x20, 0x30, 192, 0, 2, 100, // sender
+			0, 0, 0, 0, 0, 0, 192, 0, 2, 100, // target
+		}},
+		{"Neighbor Advertisement", neighborAdvert(mac, v6), append(append([]byte{
+			136, 0, 0, 0, // type, code, checksum left to the kernel
+			0x20, 0, 0, 0, // Override only
+		}, v6b[:]...), 2, 1, 0x02, 0, 0x5e, 0x10, 0x20, 0x30)},
+	}
+	for _, tt := range tests {
+		if !bytes.Equal(tt.got, tt.want) {
+			t.Errorf("%s:\n got % x\nwant % x", tt.name, tt.got, tt.want)
+		}
+	}
+}
