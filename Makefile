@@ -14,13 +14,13 @@ MANDIR   := $(PREFIX)/share/man
 
 # binary name = source directory
 AGENTS := pgsql=agents/pgsql drbd=agents/drbd IPaddr=agents/ipaddr
-FENCE  :=
+FENCE  := fence_qvd_libvirt=fence/libvirt fence_qvd_xenapi=fence/xenapi
 TOOLS  :=
 
 bin = $(firstword $(subst =, ,$1))
 src = $(lastword $(subst =, ,$1))
 
-.PHONY: all build man install test bench lint services demo-pgsql clean
+.PHONY: all build man install test test-drbd bench lint services demo-pgsql clean
 
 all: build man
 
@@ -43,9 +43,19 @@ install: build man
 	$(foreach a,$(AGENTS),install -m 0644 man/ocf_qvd_$(call bin,$a).7 $(DESTDIR)$(MANDIR)/man7/ &&) true
 	$(foreach a,$(FENCE),install -m 0644 man/$(call bin,$a).8 $(DESTDIR)$(MANDIR)/man8/ &&) true
 
-# Every test, including those that need root (they fail, not skip, without it).
-test: lint
+# The services tests use: libvirtd (started by hand, no systemd needed).
+services:
+	bash test/libvirtd.sh
+
+# Every test, including those that need root (they fail, not skip, without
+# it), and the DRBD tier in qemu guests (test/drbd).
+test: lint services
 	$(GO) test -count=1 -timeout 30m ./...
+
+# The real DRBD 8.4 tier alone: two qemu guests (image cached in
+# /var/cache/qvd-ha/guest).
+test-drbd:
+	$(GO) test -count=1 -timeout 30m -v ./test/drbd/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 30x ./...

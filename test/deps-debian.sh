@@ -14,6 +14,11 @@ packages=(
 	iproute2 procps psmisc tcpdump  # namespaces and process tools for tests
 	fence-agents                    # fence-agents' metadata.rng, fence_xenapi
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
+	openssh-server openssh-client   # fence_qvd_libvirt's qemu+ssh test runs its own sshd
+	pacemaker corosync crmsh        # the namespace cluster, crm configure load, crm_simulate
+	xfsprogs                        # the cluster's shared disk
+	drbd-utils                      # drbdadm for the bootstrap's DRBD configuration checks
+	debootstrap busybox-static e2fsprogs cpio  # the qemu guest image of the DRBD tier
 )
 apt-get update
 apt-get install -y --no-install-recommends "${packages[@]}"

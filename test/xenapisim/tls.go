@@ -17,7 +17,8 @@ import (
 )
 
 // TLS is a certificate authority made for one test and a server
-// certificate it signed for 127.0.0.1, ::1 and localhost.
+// certificate it signed for 127.0.0.1, 127.0.0.2 (a pool slave), ::1 and
+// localhost.
 type TLS struct {
 	CAFile string // PEM, for clients that must trust the server
 	Config *tls.Config
@@ -50,7 +51,7 @@ func NewTLS(t testing.TB) *TLS {
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "xs1"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")}, DNSNames: []string{"localhost"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("127.0.0.2"), net.ParseIP("::1")}, DNSNames: []string{"localhost"},
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)

@@ -1,0 +1,280 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/digitalocean/go-libvirt"
+	"github.com/digitalocean/go-libvirt/socket/dialers"
+)
+
+// agentBin is fence_qvd_libvirt built once for the package's tests.
+var agentBin string
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "virsh", "-c", "qemu:///system", "version").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "libvirtd does not answer (%v: %s).\n"+
+			"These tests need a running libvirtd with the qemu driver: run `bash test/libvirtd.sh` as root "+
+			"(Debian packages libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86).\n", err, out)
+		return 1
+	}
+	dir, err := os.MkdirTemp("", "fence_qvd_libvirt")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	agentBin = filepath.Join(dir, "fence_qvd_libvirt")
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = "/usr/local/go/bin/go"
+	}
+	if out, err := exec.Command(goTool, "build", "-o", agentBin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		return 1
+	}
+	domain.dir = dir
+	defer removeDomain()
+	return m.Run()
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+	took           time.Duration
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d after %s, stdout %q, stderr %q", r.code, r.took.Round(time.Millisecond), r.stdout, r.stderr)
+}
+
+// agentRun runs the built agent with stdin lines and/or argv, the way the
+// fencer or an administrator would, bounded so that a hang fails the test.
+func agentRun(t testing.TB, env []string, stdin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, agentBin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	res := result{stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
+	if ctx.Err() != nil {
+		t.Fatalf("agent hung: %v", res)
+	}
+	if cmd.ProcessState == nil {
+		t.Fatalf("agent did not run: %v", err)
+	}
+	res.code = cmd.ProcessState.ExitCode()
+	return res
+}
+
+// expect checks an agent run's exit code and that stdout+stderr hold want.
+func expect(t testing.TB, res result, code int, want string) {
+	t.Helper()
+	if res.code != code || !strings.Contains(res.stdout+res.stderr, want) {
+		t.Fatalf("want exit %d and %q, got %v", code, want, res)
+	}
+}
+
+func virsh(t testing.TB, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "virsh", append([]string{"-c", "qemu:///system"}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("virsh %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// domain is one persistent qemu domain with no disk (it starts in a few
+// seconds under TCG and runs nothing) shared by the tests: defining one costs
+// libvirtd half a minute of capability probing on these machines.
+var domain struct {
+	once       sync.Once
+	err        error
+	dir        string
+	name, uuid string
+}
+
+func defineDomain() error {
+	dir := domain.dir
+	domain.name = fmt.Sprintf("qvdtest-%d", os.Getpid())
+	xml := fmt.Sprintf(`<domain type='qemu'><name>%s</name><memory unit='MiB'>64</memory>`+
+		`<os><type arch='x86_64'>hvm</type></os><devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices></domain>`, domain.name)
+	file := filepath.Join(dir, "domain.xml")
+	if err := os.WriteFile(file, []byte(xml), 0o600); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, "virsh", "-c", "qemu:///system", "define", file).CombinedOutput(); err != nil {
+		return fmt.Errorf("virsh define: %v: %s", err, out)
+	}
+	out, err := exec.Command("virsh", "-c", "qemu:///system", "domuuid", domain.name).Output()
+	domain.uuid = strings.TrimSpace(string(out))
+	return err
+}
+
+func removeDomain() {
+	if domain.name == "" {
+		return
+	}
+	exec.Command("virsh", "-c", "qemu:///system", "destroy", domain.name).Run()
+	exec.Command("virsh", "-c", "qemu:///system", "undefine", domain.name).Run()
+}
+
+// offDomain returns the shared domain, switched off.
+func offDomain(t testing.TB) (name, uuid string) {
+	t.Helper()
+	domain.once.Do(func() { domain.err = defineDomain() })
+	if domain.err != nil {
+		t.Fatal(domain.err)
+	}
+	if domstate(t, domain.name) != "shut off" {
+		virsh(t, "destroy", domain.name)
+	}
+	return domain.name, domain.uuid
+}
+
+func domstate(t testing.TB, name string) string {
+	t.Helper()
+	return virsh(t, "domstate", name)
+}
+
+// holdTestDriver keeps a connection to libvirtd's test driver open for the
+// test: the driver's state (one running domain "test") resets when its last
+// connection closes.
+func holdTestDriver(t testing.TB) *libvirt.Libvirt {
+	t.Helper()
+	l := libvirt.NewWithDialer(dialers.NewLocal())
+	if err := l.ConnectToURI("test:///default"); err != nil {
+		t.Fatalf("connect to the test driver: %v", err)
+	}
+	t.Cleanup(func() { l.Disconnect() })
+	return l
+}
+
+// sshd is an OpenSSH server on a loopback port that lets root in with a
+// generated key, for qemu+ssh tests. A restricted key is the man page's
+// least-privilege line: socket forwarding only, no command, no shell.
+type sshd struct {
+	port            int
+	clientKey       string
+	knownHosts      string // holds the server's real host key
+	wrongKnownHosts string // holds another key for the same host
+}
+
+func startSSHD(t testing.TB, restricted bool) *sshd {
+	t.Helper()
+	bin := "/usr/sbin/sshd"
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("%s is needed (Debian package openssh-server): %v", bin, err)
+	}
+	dir := t.TempDir()
+	for _, k := range []string{"host", "client", "other"} {
+		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, k)).CombinedOutput(); err != nil {
+			t.Fatalf("ssh-keygen: %v\n%s", err, out)
+		}
+	}
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(string(b))
+	}
+	s := &sshd{port: freePort(t), clientKey: filepath.Join(dir, "client")}
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	hostPattern := fmt.Sprintf("[127.0.0.1]:%d ", s.port)
+	s.knownHosts = write("known_hosts", hostPattern+read("host.pub")+"\n")
+	s.wrongKnownHosts = write("wrong_known_hosts", hostPattern+read("other.pub")+"\n")
+	key := read("client.pub")
+	if restricted {
+		key = `restrict,port-forwarding,command="/bin/false" ` + key
+	}
+	write("authorized_keys", key+"\n")
+	config := write("sshd_config", strings.Join([]string{
+		"Port " + strconv.Itoa(s.port),
+		"ListenAddress 127.0.0.1",
+		"HostKey " + filepath.Join(dir, "host"),
+		"AuthorizedKeysFile " + filepath.Join(dir, "authorized_keys"),
+		"PidFile none",
+		"StrictModes no",
+		"UsePAM no",
+		"PasswordAuthentication no",
+		"KbdInteractiveAuthentication no",
+		"PermitRootLogin prohibit-password",
+		"AllowStreamLocalForwarding yes",
+		"LogLevel ERROR",
+	}, "\n")+"\n")
+	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-D", "-e", "-f", config)
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start sshd: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	waitFor(t, 10*time.Second, func() bool {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", s.port), 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}, func() string { return "sshd did not listen: " + logs.String() })
+	return s
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// waitFor polls cond until it holds or limit passes.
+func waitFor(t testing.TB, limit time.Duration, cond func() bool, why func() string) {
+	t.Helper()
+	end := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(end) {
+			t.Fatal(why())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
