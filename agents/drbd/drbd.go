@@ -73,20 +73,8 @@ func (r *resource) adm(ctx context.Context, args ...string) (runner.Result, erro
 // state reads the resource's state from the kernel, and the minors of its
 // devices. A DRBD module that is not loaded means the resource is down.
 func (r *resource) state(ctx context.Context) (State, []int, error) {
-	proc, err := os.ReadFile(r.procDRBD)
-	if errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(r.procDRBD); errors.Is(err, fs.ErrNotExist) {
 		return State{}, nil, nil
-	}
-	if err != nil {
-		return State{}, nil, fmt.Errorf("read DRBD state: %w", err)
-	}
-	if strings.HasPrefix(string(proc), "version: 8.") {
-		minors, err := r.minors(ctx)
-		if err != nil {
-			return State{}, nil, err
-		}
-		s, err := parseProcDRBD(string(proc), minors)
-		return s, minors, err
 	}
 	res, err := r.req.Run.Run(ctx, runner.Cmd{Path: r.drbdsetup, Args: []string{"events2", "--now", r.name}})
 	var exit *runner.ExitError
@@ -96,6 +84,7 @@ func (r *resource) state(ctx context.Context) (State, []int, error) {
 	if err != nil {
 		return State{}, nil, fmt.Errorf("read DRBD state: %w", err)
 	}
+	// A resource that is down prints only "exists -".
 	if strings.TrimSpace(strings.ReplaceAll(string(res.Stdout), "exists -", "")) == "" {
 		return State{}, nil, nil
 	}
@@ -105,23 +94,6 @@ func (r *resource) state(ctx context.Context) (State, []int, error) {
 		minors = append(minors, v.Minor)
 	}
 	return s, minors, err
-}
-
-// minors are the device minors of the resource, from its configuration.
-func (r *resource) minors(ctx context.Context) ([]int, error) {
-	res, err := r.adm(ctx, "sh-minor")
-	if err != nil {
-		return nil, fmt.Errorf("minors of %s: %w", r.name, err)
-	}
-	var minors []int
-	for _, f := range strings.Fields(string(res.Stdout)) {
-		n, err := strconv.Atoi(f)
-		if err != nil {
-			return nil, fmt.Errorf("drbdadm sh-minor %s printed %q", r.name, f)
-		}
-		minors = append(minors, n)
-	}
-	return minors, nil
 }
 
 func (r *resource) monitor(ctx context.Context) error {

@@ -13,9 +13,10 @@ import (
 	"github.com/qvd-ha/qvd-ha/agents/runner"
 )
 
-// fakeDRBD stands in for the kernel module and drbd-utils of one node
-// running DRBD 8.4: commands change its state and it renders /proc/drbd in
-// 8.4's format. It is a test double, not a captured output.
+// fakeDRBD stands in for the kernel module and drbd-utils of one node:
+// commands change its state and drbdsetup events2 renders it in the format
+// captured from DRBD 8.4 in testdata/drbd84. It is a test double; the
+// captured outputs themselves are parsed in TestCapturedStates.
 type fakeDRBD struct {
 	t          *testing.T
 	dir        string
@@ -48,14 +49,26 @@ func newFake(t *testing.T) *fakeDRBD {
 	return f
 }
 
+// render writes /proc/drbd, whose existence says the module is loaded.
 func (f *fakeDRBD) render() {
-	text := "version: 8.4.11 (api:1/proto:86-101)\n"
-	if f.up {
-		text += fmt.Sprintf(" 0: cs:%s ro:%s/%s ds:%s/%s C r-----\n", f.conn, f.role, f.peerRole, f.disk, f.peerDisk)
-	}
-	if err := os.WriteFile(system.procDRBD, []byte(text), 0o644); err != nil {
+	if err := os.WriteFile(system.procDRBD, []byte("version: 8.4.11 (api:1/proto:86-101)\n"), 0o644); err != nil {
 		f.t.Fatal(err)
 	}
+}
+
+func (f *fakeDRBD) events2() string {
+	if !f.up {
+		return "exists -\n"
+	}
+	repl := "Off"
+	if f.conn == "Connected" {
+		repl = "Established"
+	}
+	return fmt.Sprintf("exists resource name:r0 role:%s suspended:no\n"+
+		"exists connection name:r0 peer-node-id:0 conn-name:peer connection:%s role:%s\n"+
+		"exists device name:r0 volume:0 minor:0 disk:%s\n"+
+		"exists peer-device name:r0 peer-node-id:0 conn-name:peer volume:0 replication:%s peer-disk:%s resync-suspended:no\n"+
+		"exists -\n", f.role, f.conn, f.peerRole, f.disk, repl, f.peerDisk)
 }
 
 // kernelLog writes kmsg records ("prio,seq,usec,flags;message").
@@ -103,6 +116,9 @@ func (f *fakeDRBD) Run(_ context.Context, c runner.Cmd) (runner.Result, error) {
 			f.t.Fatalf("unexpected drbdadm %s", verb)
 		}
 		return runner.Result{}, nil
+	}
+	if c.Path == system.drbdsetup && len(c.Args) == 3 && c.Args[0] == "events2" {
+		return runner.Result{Stdout: []byte(f.events2())}, nil
 	}
 	f.t.Fatalf("unexpected command %s", call)
 	return runner.Result{}, nil
@@ -333,7 +349,7 @@ func TestProbeWithoutDRBD(t *testing.T) {
 
 func TestNotifyPostStartReconnects(t *testing.T) {
 	f := newFake(t)
-	f.up, f.conn, f.peerDisk = true, "WFConnection", "DUnknown"
+	f.up, f.conn, f.peerRole, f.peerDisk = true, "Connecting", "Unknown", "DUnknown"
 	f.render()
 	expectRC(t, f.call("notify", "OCF_RESKEY_CRM_meta_notify_type=post", "OCF_RESKEY_CRM_meta_notify_operation=start"), ocf.Success, "")
 	if f.ran("drbdadm -c "+filepath.Join(f.dir, "drbd.conf")+" adjust") != 1 {
@@ -345,18 +361,58 @@ func TestNotifyPostStartReconnects(t *testing.T) {
 	expectRC(t, f.call("notify", "OCF_RESKEY_CRM_meta_notify_type=pre", "OCF_RESKEY_CRM_meta_notify_operation=promote"), ocf.Success, "")
 }
 
-func TestParseEvents2(t *testing.T) {
-	raw, err := os.ReadFile("testdata/drbd9/primary-connected.txt")
-	if err != nil {
-		t.Fatal(err)
+// TestCapturedStates parses drbdsetup events2 --now as captured from real
+// DRBD 8.4 (testdata/drbd84/SOURCES.md) and as LINBIT documents it for
+// DRBD 9 (testdata/drbd9/SOURCES.md), and scores each state.
+func TestCapturedStates(t *testing.T) {
+	cases := []struct {
+		file                 string
+		role, peerRole, conn string
+		disk, peerDisk       string
+		score                int
+	}{
+		{"drbd84/primary-connected-uptodate.drbdsetup-events2.txt", "Primary", "Secondary", "Connected", "UpToDate", "UpToDate", 10000},
+		{"drbd84/primary-standalone.drbdsetup-events2.txt", "Primary", "Unknown", "StandAlone", "UpToDate", "DUnknown", 10000},
+		{"drbd84/primary-wfconnection.drbdsetup-events2.txt", "Primary", "Unknown", "Connecting", "UpToDate", "DUnknown", 10000},
+		{"drbd84/secondary-connected-inconsistent.drbdsetup-events2.txt", "Secondary", "Secondary", "Connected", "Inconsistent", "Inconsistent", 0},
+		{"drbd84/secondary-connected-uptodate.drbdsetup-events2.txt", "Secondary", "Secondary", "Connected", "UpToDate", "UpToDate", 10000},
+		{"drbd84/secondary-peer-primary.drbdsetup-events2.txt", "Secondary", "Primary", "Connected", "UpToDate", "UpToDate", 10000},
+		{"drbd84/secondary-outdated-standalone.drbdsetup-events2.txt", "Secondary", "Unknown", "StandAlone", "Outdated", "DUnknown", 0},
+		{"drbd84/sync-source.drbdsetup-events2.txt", "Primary", "Secondary", "Connected", "UpToDate", "Inconsistent", 10000},
+		{"drbd84/sync-target.drbdsetup-events2.txt", "Secondary", "Primary", "Connected", "Inconsistent", "UpToDate", 10},
+		{"drbd84/splitbrain-node1.drbdsetup-events2.txt", "Primary", "Unknown", "StandAlone", "UpToDate", "DUnknown", 10000},
+		{"drbd9/primary-connected.txt", "Primary", "Secondary", "Connected", "UpToDate", "UpToDate", 10000},
 	}
-	s, err := parseEvents2(string(raw))
-	if err != nil {
-		t.Fatal(err)
+	for _, c := range cases {
+		raw, err := os.ReadFile("testdata/" + c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := parseEvents2(string(raw))
+		if err != nil {
+			t.Fatalf("%s: %v", c.file, err)
+		}
+		got := []string{s.Role, s.PeerRole, s.Conn, s.Volumes[0].Disk, s.Volumes[0].PeerDisk}
+		want := []string{c.role, c.peerRole, c.conn, c.disk, c.peerDisk}
+		if fmt.Sprint(got) != fmt.Sprint(want) || !s.Configured || len(s.Volumes) != 1 {
+			t.Errorf("%s: parsed %v (%d volumes), want %v", c.file, got, len(s.Volumes), want)
+		}
+		if score := promotionScore(s, Scores{0, 10, 1000, 10000}); score != c.score {
+			t.Errorf("%s: score %d, want %d", c.file, score, c.score)
+		}
 	}
-	want := State{Configured: true, Role: "Primary", PeerRole: "Secondary", Conn: "Connected",
-		Volumes: []Volume{{Minor: 0, Disk: "UpToDate", PeerDisk: "UpToDate", Replication: "Established"}}}
-	if fmt.Sprint(s) != fmt.Sprint(want) {
-		t.Fatalf("parsed %+v\nwant   %+v", s, want)
+}
+
+// TestCapturedSplitBrain reads the kernel log of both guests of a real
+// DRBD 8.4 split brain.
+func TestCapturedSplitBrain(t *testing.T) {
+	for _, node := range []string{"node1", "node2"} {
+		raw, err := os.ReadFile("testdata/drbd84/splitbrain-" + node + ".dmesg.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sb, line := splitBrain(strings.Split(string(raw), "\n"), "r0", []int{0}); !sb || !strings.Contains(line, "Split-Brain detected") {
+			t.Errorf("%s: split brain not found in the captured kernel log", node)
+		}
 	}
 }

@@ -35,7 +35,7 @@ var agent = ocf.Agent{
 
 The monitor returns 8 when Primary, 0 when Secondary and 7 when the resource is down, and sets the promotion score from the disk states (adjust_master_score). A split brain (the kernel log shows "Split-Brain detected" and the resource stands alone) is reported as degraded (190, or 191 when Primary) with a reason that says how to resolve it, and the Secondary's score is removed so that its diverged data is never promoted automatically.
 
-Works with DRBD 8.4 (state from /proc/drbd) and DRBD 9 (state from drbdsetup events2); every drbdadm and drbdsetup call runs under a deadline derived from the operation's timeout.`,
+Works with DRBD 8.4 and DRBD 9: drbd-utils 9 reports both through drbdsetup events2; every drbdadm and drbdsetup call runs under a deadline derived from the operation's timeout.`,
 	Params: params,
 	Actions: []ocf.Action{
 		{Name: "start", Func: start, Timeout: 240 * time.Second},

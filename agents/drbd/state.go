@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,56 +46,10 @@ func (s State) allDisks(ok func(Volume) bool) bool {
 	return true
 }
 
-// In DRBD 8.4, /proc/drbd merges connection and replication into "cs".
-var replicating84 = map[string]bool{
-	"SyncSource": true, "SyncTarget": true, "VerifyS": true, "VerifyT": true,
-	"PausedSyncS": true, "PausedSyncT": true, "StartingSyncS": true, "StartingSyncT": true,
-	"WFBitMapS": true, "WFBitMapT": true, "WFSyncUUID": true, "Ahead": true, "Behind": true,
-}
-
-var procLine = regexp.MustCompile(`^\s*(\d+): cs:(\S+)(?: ro:(\S+)/(\S+) ds:(\S+)/(\S+))?`)
-
-// parseProcDRBD reads DRBD 8.4's /proc/drbd for the given minors (a
-// resource's devices, from drbdadm sh-minor). A minor that is absent or
-// Unconfigured means the resource is not up.
-func parseProcDRBD(text string, minors []int) (State, error) {
-	want := map[int]bool{}
-	for _, m := range minors {
-		want[m] = true
-	}
-	var s State
-	sc := bufio.NewScanner(strings.NewReader(text))
-	for sc.Scan() {
-		m := procLine.FindStringSubmatch(sc.Text())
-		if m == nil {
-			continue
-		}
-		minor, _ := strconv.Atoi(m[1])
-		if !want[minor] || m[2] == "Unconfigured" {
-			continue
-		}
-		if m[3] == "" {
-			return State{}, fmt.Errorf("/proc/drbd: cannot read the state of minor %d: %q", minor, sc.Text())
-		}
-		v := Volume{Minor: minor, Disk: m[5], PeerDisk: m[6], Replication: "Off"}
-		conn := m[2]
-		switch {
-		case conn == "Connected":
-			v.Replication = "Established"
-		case replicating84[conn]:
-			v.Replication, conn = conn, "Connected"
-		}
-		s.Configured, s.Role, s.PeerRole, s.Conn = true, m[3], m[4], conn
-		s.Volumes = append(s.Volumes, v)
-	}
-	if len(s.Volumes) != 0 && len(s.Volumes) != len(minors) {
-		return State{}, fmt.Errorf("/proc/drbd shows %d of the resource's %d devices", len(s.Volumes), len(minors))
-	}
-	return s, nil
-}
-
-// parseEvents2 reads `drbdsetup events2 --now <resource>` (DRBD 9): lines of
-// "exists <object> key:value ...", ending with "exists -".
+// parseEvents2 reads `drbdsetup events2 --now <resource>`: lines of
+// "exists <object> key:value ...", ending with "exists -". drbd-utils 9
+// prints the same format for a DRBD 8.4 kernel (captured in
+// testdata/drbd84) as for DRBD 9, so one parser serves both.
 func parseEvents2(text string) (State, error) {
 	var s State
 	byVolume := map[string]*Volume{}
