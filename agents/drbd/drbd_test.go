@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
+	"github.com/qvd-ha/qvd-ha/agents/ocf/ocftest"
 	"github.com/qvd-ha/qvd-ha/agents/runner"
 )
 
@@ -139,14 +140,15 @@ type outcome struct {
 	stderr string
 }
 
-func (o outcome) reason() string {
-	var last string
-	for _, l := range strings.Split(o.stderr, "\n") {
-		if s, ok := strings.CutPrefix(l, "ocf-exit-reason:"); ok {
-			last = s
-		}
+func (o outcome) reason() string { return ocftest.ExitReason(o.stderr) }
+
+func TestMetadata(t *testing.T) {
+	var md bytes.Buffer
+	d := ocf.Dispatcher{Stdout: &md, Stderr: &bytes.Buffer{}}
+	if rc := d.Run(&agent, []string{"drbd", "meta-data"}); rc != ocf.Success {
+		t.Fatalf("meta-data: rc %v", rc)
 	}
-	return last
+	ocftest.ValidateMetadata(t, md.Bytes())
 }
 
 var cloneMeta = []string{"clone_max=2", "clone_node_max=1", "promoted_max=1", "notify=true"}

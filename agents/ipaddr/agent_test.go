@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
+	"github.com/qvd-ha/qvd-ha/agents/ocf/ocftest"
 )
 
 // agentBin is the agent built once for the tests that exec it.
@@ -71,7 +72,7 @@ func (n *netNS) run(t testing.TB, action string, params map[string]string) (ocf.
 	d := ocf.Dispatcher{Env: vars, Stdout: &bytes.Buffer{}, Stderr: &stderr, Pid: os.Getpid()}
 	var rc ocf.RC
 	n.do(t, func() { rc = d.Run(&agent, []string{"IPaddr", action}) })
-	return rc, exitReason(stderr.String())
+	return rc, ocftest.ExitReason(stderr.String())
 }
 
 // runBin execs the built agent in n with exactly the variables given (no
@@ -88,17 +89,7 @@ func (n *netNS) runBin(t testing.TB, action string, params map[string]string, ex
 	if _, exited := err.(*exec.ExitError); err != nil && !exited {
 		t.Fatalf("running %s %s: %v", agentBin, action, err)
 	}
-	return ocf.RC(cmd.ProcessState.ExitCode()), exitReason(stderr.String())
-}
-
-func exitReason(stderr string) string {
-	var reason string
-	for _, l := range strings.Split(stderr, "\n") {
-		if r, ok := strings.CutPrefix(l, "ocf-exit-reason:"); ok {
-			reason = r
-		}
-	}
-	return reason
+	return ocf.RC(cmd.ProcessState.ExitCode()), ocftest.ExitReason(stderr.String())
 }
 
 // step is one action and what it must return; a non-empty reason must

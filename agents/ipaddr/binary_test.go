@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
+	"github.com/qvd-ha/qvd-ha/agents/ocf/ocftest"
 )
 
 // TestEmptyPath: the built agent needs no external program, so it works
@@ -49,18 +50,7 @@ func TestMetadata(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("meta-data: %v", err)
 	}
-	for _, args := range [][]string{
-		{"--noout", "--valid", "-"},
-		{"--noout", "--relaxng", "/usr/share/resource-agents/metadata.rng", "-"},
-	} {
-		x := exec.Command("xmllint", args...)
-		// The DOCTYPE names ra-api-1.dtd relative to this directory.
-		x.Dir = "/usr/share/resource-agents"
-		x.Stdin = bytes.NewReader(md.Bytes())
-		if out, err := x.CombinedOutput(); err != nil {
-			t.Errorf("xmllint %v: %v\n%s", args, err, out)
-		}
-	}
+	ocftest.ValidateMetadata(t, md.Bytes())
 	for _, p := range params {
 		if !strings.Contains(md.String(), `<parameter name="`+p.Name+`"`) {
 			t.Errorf("meta-data lacks parameter %s", p.Name)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qvd-ha/qvd-ha/agents/ocf/ocftest"
 	"github.com/qvd-ha/qvd-ha/test/pgtest"
 )
 
@@ -47,16 +48,7 @@ type result struct {
 	elapsed time.Duration
 }
 
-// reason is the last ocf-exit-reason line, the one crm_mon shows.
-func (r result) reason() string {
-	var last string
-	for _, l := range strings.Split(r.stderr, "\n") {
-		if s, ok := strings.CutPrefix(l, "ocf-exit-reason:"); ok {
-			last = s
-		}
-	}
-	return last
-}
+func (r result) reason() string { return ocftest.ExitReason(r.stderr) }
 
 // config is an agent configuration for a test server.
 type config map[string]string
@@ -397,18 +389,7 @@ func TestDataDirectoryMode(t *testing.T) {
 func TestMetadataValidates(t *testing.T) {
 	r := run(t, "meta-data", nil)
 	expect(t, r, 0, "")
-	validators := [][]string{
-		{"--noout", "--valid", "-"}, // the DTD ocf-tester checks
-		{"--noout", "--relaxng", "/usr/share/resource-agents/metadata.rng", "-"},
-	}
-	for _, args := range validators {
-		cmd := exec.Command("xmllint", args...)
-		cmd.Dir = "/usr/share/resource-agents" // where the DOCTYPE's ra-api-1.dtd is
-		cmd.Stdin = strings.NewReader(r.stdout)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("xmllint %v: %v\n%s", args, err, out)
-		}
-	}
+	ocftest.ValidateMetadata(t, []byte(r.stdout))
 }
 
 func TestOCFTester(t *testing.T) {
