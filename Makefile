@@ -15,12 +15,12 @@ MANDIR   := $(PREFIX)/share/man
 # binary name = source directory
 AGENTS := pgsql=agents/pgsql drbd=agents/drbd IPaddr=agents/ipaddr
 FENCE  := fence_qvd_libvirt=fence/libvirt fence_qvd_xenapi=fence/xenapi
-TOOLS  :=
+TOOLS  := qvd-ha-bootstrap=bootstrap
 
 bin = $(firstword $(subst =, ,$1))
 src = $(lastword $(subst =, ,$1))
 
-.PHONY: all build man install test test-drbd bench lint services demo-pgsql clean
+.PHONY: all build man install test test-drbd bench lint services generate demo-pgsql clean
 
 all: build man
 
@@ -35,21 +35,25 @@ man: build
 	@mkdir -p man
 	$(foreach a,$(AGENTS),bin/$(call bin,$a) manpage > man/ocf_qvd_$(call bin,$a).7 &&) true
 	$(foreach a,$(FENCE),bin/$(call bin,$a) -o manpage > man/$(call bin,$a).8 &&) true
+	$(foreach a,$(TOOLS),bin/$(call bin,$a) manpage > man/$(call bin,$a).8 &&) true
 
 install: build man
 	install -d $(DESTDIR)$(OCFDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
 	$(foreach a,$(AGENTS),install -m 0755 bin/$(call bin,$a) $(DESTDIR)$(OCFDIR)/ &&) true
 	$(foreach a,$(FENCE) $(TOOLS),install -m 0755 bin/$(call bin,$a) $(DESTDIR)$(SBINDIR)/ &&) true
 	$(foreach a,$(AGENTS),install -m 0644 man/ocf_qvd_$(call bin,$a).7 $(DESTDIR)$(MANDIR)/man7/ &&) true
-	$(foreach a,$(FENCE),install -m 0644 man/$(call bin,$a).8 $(DESTDIR)$(MANDIR)/man8/ &&) true
+	$(foreach a,$(FENCE) $(TOOLS),install -m 0644 man/$(call bin,$a).8 $(DESTDIR)$(MANDIR)/man8/ &&) true
+	install -d $(DESTDIR)$(PREFIX)/share/qvd-ha/crm
+	install -m 0644 crm/qvd-ha.crm crm/qvd-ha.xml $(DESTDIR)$(PREFIX)/share/qvd-ha/crm/
 
 # The services tests use: libvirtd (started by hand, no systemd needed).
 services:
 	bash test/libvirtd.sh
 
 # Every test, including those that need root (they fail, not skip, without
-# it), and the DRBD tier in qemu guests (test/drbd).
-test: lint services
+# it), and the DRBD tier in qemu guests (test/drbd). The agents are
+# installed first: crmsh and Pacemaker only see installed agents.
+test: lint services install
 	$(GO) test -count=1 -timeout 30m ./...
 
 # The real DRBD 8.4 tier alone: two qemu guests (image cached in
@@ -72,6 +76,10 @@ lint:
 # driven by Pacemaker's own tools against a private PostgreSQL.
 demo-pgsql: install
 	bash test/demo-pgsql.sh
+
+# crm/ and the sample config, from the bootstrap's defaults.
+generate:
+	$(GO) generate ./bootstrap
 
 clean:
 	rm -rf bin man

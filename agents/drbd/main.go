@@ -40,9 +40,9 @@ Works with DRBD 8.4 and DRBD 9: drbd-utils 9 reports both through drbdsetup even
 	Actions: []ocf.Action{
 		{Name: "start", Func: start, Timeout: 240 * time.Second},
 		{Name: "stop", Func: stop, Timeout: 100 * time.Second},
-		{Name: "promote", Func: promote, Timeout: 90 * time.Second},
-		{Name: "demote", Func: demote, Timeout: 90 * time.Second},
-		{Name: "notify", Func: notify, Timeout: 90 * time.Second},
+		{Name: "promote", Func: promote, Timeout: 60 * time.Second},
+		{Name: "demote", Func: demote, Timeout: 30 * time.Second},
+		{Name: "notify", Func: notify, Timeout: 30 * time.Second},
 		{Name: "monitor", Func: monitor, Timeout: 20 * time.Second, Interval: 10 * time.Second, Role: "Promoted"},
 		{Name: "monitor", Func: monitor, Timeout: 20 * time.Second, Interval: 20 * time.Second, Role: "Unpromoted"},
 		{Name: "validate-all", Func: validate, Timeout: 30 * time.Second},

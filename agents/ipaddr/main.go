@@ -53,8 +53,8 @@ Stop removes the address (from the interface named by nic, or from any interface
 Parameter names and meanings follow ocf:heartbeat:IPaddr2 where they overlap. A malformed address, or a prefix length out of range for its family, is a configuration error on every node (6); an interface or connected route that is missing on this node is a problem of this node only (start 5, probe 7).`,
 	Params: params,
 	Actions: []ocf.Action{
-		{Name: "start", Func: start, Timeout: 20 * time.Second},
-		{Name: "stop", Func: stop, Timeout: 20 * time.Second},
+		{Name: "start", Func: start, Timeout: 10 * time.Second},
+		{Name: "stop", Func: stop, Timeout: 10 * time.Second},
 		{Name: "monitor", Func: monitor, Timeout: 20 * time.Second, Interval: 10 * time.Second},
 		{Name: "validate-all", Func: validate, Timeout: 20 * time.Second},
 	},

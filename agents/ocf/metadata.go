@@ -85,7 +85,9 @@ func (a *Agent) WriteMetadata(w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("meta-data of %s: %w", a.Name, err)
 	}
-	_, err = fmt.Fprintf(w, "%s\n<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\">\n%s\n", xml.Header[:len(xml.Header)-1], out)
+	// No encoding in the declaration: crmsh parses meta-data from a string,
+	// and its XML library refuses a declaration that names an encoding.
+	_, err = fmt.Fprintf(w, "<?xml version=\"1.0\"?>\n<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\">\n%s\n", out)
 	return err
 }
 

@@ -71,8 +71,8 @@ Parameter names and meanings follow ocf:heartbeat:pgsql, so an existing configur
 	Params: params,
 	Actions: []ocf.Action{
 		{Name: "start", Func: start, Timeout: 60 * time.Second},
-		{Name: "stop", Func: stop, Timeout: 60 * time.Second},
-		{Name: "monitor", Func: monitor, Timeout: 20 * time.Second, Interval: 10 * time.Second},
+		{Name: "stop", Func: stop, Timeout: 30 * time.Second},
+		{Name: "monitor", Func: monitor, Timeout: 10 * time.Second, Interval: 10 * time.Second},
 		{Name: "validate-all", Func: validate, Timeout: 10 * time.Second},
 	},
 }

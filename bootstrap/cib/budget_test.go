@@ -1,0 +1,35 @@
+package cib
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFailoverBudget(t *testing.T) {
+	for _, tc := range []struct {
+		variant                        variant
+		stop, start, service, nodeLoss time.Duration
+		line                           string
+	}{
+		{variants[0], 130 * time.Second, 250 * time.Second, 400 * time.Second, 336 * time.Second,
+			"start:  60 (promote) + 60 (fs) + 10 (ip) + 120 (pgsql) = 250 s"},
+		// No DRBD: no demote, no promote.
+		{variants[2], 100 * time.Second, 190 * time.Second, 310 * time.Second, 276 * time.Second,
+			"stop:   30 (pgsql) + 10 (ip) + 60 (fs) = 100 s"},
+	} {
+		t.Run(tc.variant.name, func(t *testing.T) {
+			b := FailoverBudget(tc.variant.config(t))
+			if b.Stop != tc.stop || b.Start != tc.start || b.Service != tc.service || b.NodeLoss != tc.nodeLoss {
+				t.Errorf("stop %s start %s service %s node loss %s", b.Stop, b.Start, b.Service, b.NodeLoss)
+			}
+			// The fence race delay is part of the node-loss budget.
+			if b.NodeLoss != b.Membership+b.FenceDelay+FencingTimeout+b.Start || b.FenceDelay != 15*time.Second {
+				t.Errorf("node loss %s does not include the 15 s priority-fencing-delay", b.NodeLoss)
+			}
+			if !strings.Contains(b.String(), tc.line+"\n") {
+				t.Errorf("budget lacks %q:\n%s", tc.line, b)
+			}
+		})
+	}
+}

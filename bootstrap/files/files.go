@@ -1,0 +1,56 @@
+// Package files writes the files qvd-ha-bootstrap generates: atomically (a
+// crash leaves the old file or the new one, never half of one) and only when
+// the content changes, so that running a step twice changes nothing.
+package files
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Write replaces name with data. A new file gets perm; an existing one keeps
+// the mode its owner gave it.
+func Write(name string, data []byte, perm os.FileMode) error {
+	if st, err := os.Stat(name); err == nil {
+		perm = st.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	defer os.Remove(tmp.Name()) // nothing left to remove after the rename
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(perm)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if closeErr := tmp.Close(); err == nil {
+		err = closeErr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), name)
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return nil
+}
+
+// Update writes data to name unless name already holds exactly that, and
+// reports whether it wrote.
+func Update(name string, data []byte, perm os.FileMode) (bool, error) {
+	old, err := os.ReadFile(name)
+	switch {
+	case err == nil && bytes.Equal(old, data):
+		return false, nil
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return false, fmt.Errorf("read %s: %w", name, err)
+	}
+	return true, Write(name, data, perm)
+}

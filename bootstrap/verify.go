@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/bootstrap/cib"
+)
+
+// crmVerify is where pacemaker-cli-utils (Debian) and pacemaker-cli (SLES)
+// install crm_verify.
+const crmVerify = "/usr/sbin/crm_verify"
+
+// verify runs crm_verify -V on the CIB and returns what it printed. A
+// warning counts as a failure: the generated CIB is meant to be clean.
+func verify(ctx context.Context, r runner.Runner, c *cib.CIB, timeout time.Duration) (string, error) {
+	data, err := c.XML()
+	if err != nil {
+		return "", fmt.Errorf("render CIB: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "qvd-ha-verify")
+	if err != nil {
+		return "", fmt.Errorf("verify: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "cib.xml")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		return "", fmt.Errorf("verify: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	res, err := r.Run(ctx, runner.Cmd{Path: crmVerify, Args: []string{"-V", "-x", file}})
+	report := string(res.Stdout) + string(res.Stderr)
+	var exit *runner.ExitError
+	switch {
+	case errors.As(err, &exit):
+		return report, errors.New("crm_verify found errors in the generated CIB")
+	case err != nil:
+		return report, fmt.Errorf("verify: %w", err)
+	case report != "":
+		return report, errors.New("crm_verify warned about the generated CIB")
+	}
+	return "crm_verify: the generated CIB is valid\n", nil
+}
