@@ -49,7 +49,7 @@ func newPool(t *testing.T) *xenapisim.Pool {
 	return p
 }
 
-func serve(t *testing.T, h http.Handler) string {
+func serve(t testing.TB, h http.Handler) string {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
