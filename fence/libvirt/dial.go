@@ -82,7 +82,11 @@ func sshDialer(u *url.URL, o *fencing.Options) (socket.Dialer, error) {
 	opts := []dialers.SSHOption{
 		dialers.UseSSHPort(portOr(u, "22")),
 		dialers.UseKnownHostsFile(knownHosts),
-		dialers.UseSSHUsername(first(u.User.Username(), o.String(fencing.Username.Name))),
+	}
+	// Without a user go-libvirt logs in as the current user, as ssh does:
+	// the runbook's qemu+ssh://aries/system names none.
+	if user := first(u.User.Username(), o.String(fencing.Username.Name)); user != "" {
+		opts = append(opts, dialers.UseSSHUsername(user))
 	}
 	if p, ok := u.User.Password(); ok {
 		opts = append(opts, dialers.UseSSHPassword(p))

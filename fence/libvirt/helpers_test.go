@@ -187,6 +187,31 @@ type sshd struct {
 
 func startSSHD(t testing.TB, restricted bool) *sshd {
 	t.Helper()
+	s, config := sshdFiles(t, freePort(t), "[127.0.0.1]:%d ", restricted)
+	cmd := exec.Command("/usr/sbin/sshd", "-D", "-e", "-f", config)
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start sshd: %v", err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	waitFor(t, 10*time.Second, func() bool {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", s.port), 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}, func() string { return "sshd did not listen: " + logs.String() })
+	return s
+}
+
+// sshdFiles writes the keys, known_hosts files (hostPattern formats the
+// port into the host column) and an sshd_config listening on 127.0.0.1.
+func sshdFiles(t testing.TB, port int, hostPattern string, restricted bool) (*sshd, string) {
+	t.Helper()
 	bin := "/usr/sbin/sshd"
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("%s is needed (Debian package openssh-server): %v", bin, err)
@@ -204,7 +229,7 @@ func startSSHD(t testing.TB, restricted bool) *sshd {
 		}
 		return strings.TrimSpace(string(b))
 	}
-	s := &sshd{port: freePort(t), clientKey: filepath.Join(dir, "client")}
+	s := &sshd{port: port, clientKey: filepath.Join(dir, "client")}
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
@@ -212,9 +237,12 @@ func startSSHD(t testing.TB, restricted bool) *sshd {
 		}
 		return p
 	}
-	hostPattern := fmt.Sprintf("[127.0.0.1]:%d ", s.port)
-	s.knownHosts = write("known_hosts", hostPattern+read("host.pub")+"\n")
-	s.wrongKnownHosts = write("wrong_known_hosts", hostPattern+read("other.pub")+"\n")
+	host := hostPattern
+	if strings.Contains(hostPattern, "%d") {
+		host = fmt.Sprintf(hostPattern, s.port)
+	}
+	s.knownHosts = write("known_hosts", host+read("host.pub")+"\n")
+	s.wrongKnownHosts = write("wrong_known_hosts", host+read("other.pub")+"\n")
 	key := read("client.pub")
 	if restricted {
 		key = `restrict,port-forwarding,command="/bin/false" ` + key
@@ -237,24 +265,7 @@ func startSSHD(t testing.TB, restricted bool) *sshd {
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-D", "-e", "-f", config)
-	var logs bytes.Buffer
-	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start sshd: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	waitFor(t, 10*time.Second, func() bool {
-		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", s.port), 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	}, func() string { return "sshd did not listen: " + logs.String() })
-	return s
+	return s, config
 }
 
 func freePort(t testing.TB) int {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -301,5 +303,53 @@ func TestStonithAdmin(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), `<resource-agent name="fence_qvd_libvirt"`) ||
 		!strings.Contains(string(out), `name="hypervisor_uri"`) {
 		t.Fatalf("stonith_admin --metadata: %v\n%s", err, out)
+	}
+}
+
+// TestRunbookURI: the runbook's literal hypervisor_uri, qemu+ssh://aries/system,
+// which names no port, user, key or known_hosts file: port 22, the current
+// user, ~/.ssh/id_ed25519 and ~/.ssh/known_hosts. It runs in network and
+// mount namespaces of its own, where a private /etc/hosts makes "aries"
+// 127.0.0.1, sshd listens on port 22 and /root is a private tmpfs.
+func TestRunbookURI(t *testing.T) {
+	s, config := sshdFiles(t, 22, "aries ", true)
+	dom, _ := offDomain(t)
+	dir := t.TempDir()
+	dotssh := filepath.Join(dir, "dotssh")
+	if err := os.Mkdir(dotssh, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for src, dst := range map[string]string{s.clientKey: "id_ed25519", s.knownHosts: "known_hosts"} {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dotssh, dst), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hosts := filepath.Join(dir, "hosts")
+	if err := os.WriteFile(hosts, []byte("127.0.0.1 localhost aries\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const script = `set -e
+mount --make-rprivate /
+ip link set lo up
+mount --bind "$1" /etc/hosts
+mount -t tmpfs tmpfs /root
+cp -a "$2" /root/.ssh
+/usr/sbin/sshd -D -e -f "$3" &
+for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/22) 2>/dev/null && break; sleep 0.1; done
+rc=0
+printf 'hypervisor_uri=qemu+ssh://aries/system\naction=status\nplug=%s\n' "$5" | HOME=/root "$4" || rc=$?
+kill %1
+exit $rc`
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "unshare", "--net", "--mount", "--fork", "bash", "-c", script,
+		"runbook", hosts, dotssh, config, agentBin, dom).CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), "Status: OFF") {
+		t.Fatalf("qemu+ssh://aries/system: %v, want exit 2 and Status: OFF\n%s", err, out)
 	}
 }
