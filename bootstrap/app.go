@@ -161,6 +161,7 @@ func newApp(stdout, stderr io.Writer, r runner.Runner) *cli.App {
 		},
 	}
 	app.Commands = append(app.Commands, nodeCommands(r)...)
+	app.Commands = append(app.Commands, dbCommands()...)
 	return app
 }
 

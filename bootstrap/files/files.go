@@ -10,13 +10,19 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // Write replaces name with data. A new file gets perm; an existing one keeps
-// the mode its owner gave it.
+// the mode and the owner it had (postgres must still read its pg_hba.conf).
 func Write(name string, data []byte, perm os.FileMode) error {
+	owner := -1
+	var group int
 	if st, err := os.Stat(name); err == nil {
 		perm = st.Mode().Perm()
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			owner, group = int(sys.Uid), int(sys.Gid)
+		}
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
 	if err != nil {
@@ -24,6 +30,9 @@ func Write(name string, data []byte, perm os.FileMode) error {
 	}
 	defer os.Remove(tmp.Name()) // nothing left to remove after the rename
 	_, err = tmp.Write(data)
+	if err == nil && owner >= 0 {
+		err = tmp.Chown(owner, group)
+	}
 	if err == nil {
 		err = tmp.Chmod(perm)
 	}

@@ -1,0 +1,367 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coreos/go-systemd/v22/dbus"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/qvd-ha/qvd-ha/bootstrap/units"
+	"github.com/qvd-ha/qvd-ha/test/pgtest"
+)
+
+const testPassword = "s3cret-Pw.for/qvd"
+
+// noSecret fails the test when the password shows in a tool's output.
+func noSecret(t *testing.T, outputs ...string) {
+	t.Helper()
+	for _, o := range outputs {
+		if strings.Contains(o, testPassword) || strings.Contains(o, "new-"+testPassword) {
+			t.Errorf("the password is in the output: %q", o)
+		}
+	}
+}
+
+// runOK runs the tool, fails the test unless it exits 0, and returns stdout.
+func runOK(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, stderr := runTool(t, noRunner(t), append([]string{"-q"}, args...)...)
+	noSecret(t, out, stderr)
+	if code != 0 {
+		t.Fatalf("%s: exit %d, stdout %q, stderr %q", strings.Join(args, " "), code, out, stderr)
+	}
+	return out
+}
+
+func snapshot(t *testing.T, names ...string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	for _, n := range names {
+		data, err := os.ReadFile(n)
+		if err == nil {
+			m[n] = string(data)
+		}
+	}
+	return m
+}
+
+// TestPostgresAndDBInit: on a data directory without the QVD role and
+// database, postgres and db-init give a server that lets qvd in over TCP
+// with scram-sha-256 (only our pg_hba.conf lines allow it) and root in as
+// qvd through the pacemaker peer map, with the monitor table holding one
+// row; second runs change nothing.
+func TestPostgresAndDBInit(t *testing.T) {
+	s := pgtest.New(t)
+	s.Start()
+	s.Exec("postgres", "drop database "+pgtest.DB)
+	s.Exec("postgres", "drop role "+pgtest.User)
+	// The administrator's own lines, which must survive; no line lets qvd in.
+	adminHBA := "# admin: superuser over the socket\nlocal all postgres trust\n"
+	hba := filepath.Join(s.Data, "pg_hba.conf")
+	if err := os.WriteFile(hba, []byte(adminHBA), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ident := filepath.Join(s.Data, "pg_ident.conf")
+	if err := os.Remove(ident); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("QVD_TEST_PW", testPassword)
+	set := []string{"--set", "node1.lan_addr=127.0.0.1", "--set", "pgsql.port=" + strconv.Itoa(s.Port),
+		"--set", "db.password_source=env:QVD_TEST_PW"}
+	pgArgs := append(append([]string{}, set...), "postgres", "--pgdata", s.Data, "--node", "qvddb1")
+	conf := filepath.Join(s.Data, "postgresql.conf")
+	files := []string{conf, hba, ident}
+
+	before := snapshot(t, files...)
+	if out := runOK(t, append(pgArgs, "--dry-run")...); !strings.Contains(out, "would be") {
+		t.Errorf("dry run: %q", out)
+	}
+	if after := snapshot(t, files...); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Error("postgres --dry-run changed a file")
+	}
+	runOK(t, pgArgs...)
+	first := snapshot(t, files...)
+	if out := runOK(t, pgArgs...); strings.Contains(out, "written") {
+		t.Errorf("second postgres run wrote: %q", out)
+	}
+	if second := snapshot(t, files...); fmt.Sprint(second) != fmt.Sprint(first) {
+		t.Error("second postgres run changed a file")
+	}
+	for _, want := range []struct{ file, line string }{
+		{conf, "default_transaction_isolation = 'serializable'"},
+		{conf, "listen_addresses = 'localhost,127.0.0.1,192.0.2.10'"},
+		{conf, "password_encryption = 'scram-sha-256'"},
+		{hba, "# admin: superuser over the socket"},
+		{hba, "local all postgres trust"},
+		{ident, "pacemaker  root qvd"},
+	} {
+		if !strings.Contains(first[want.file], want.line+"\n") {
+			t.Errorf("%s lacks %q:\n%s", want.file, want.line, first[want.file])
+		}
+	}
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if uid := strconv.Itoa(int(st.Sys().(*syscall.Stat_t).Uid)); uid != s.Owner.Uid || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: owner %s, mode %04o; want postgres (%s), 0600", f, uid, st.Mode().Perm(), s.Owner.Uid)
+		}
+	}
+
+	// listen_addresses needs a restart; the server must still read its
+	// files (still owned by postgres).
+	s.Stop()
+	s.Start()
+
+	admin := "host=" + s.SocketDir + " user=postgres dbname=postgres"
+	dbArgs := append(append([]string{}, set...), "db-init", "--admin", admin)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	su := s.Connect(ctx, "postgres")
+	countRoles := func() int {
+		t.Helper()
+		var n int
+		if err := su.QueryRow(ctx, "select count(*) from pg_roles where rolname = $1", pgtest.User).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	out := runOK(t, append(dbArgs, "--dry-run")...)
+	if !strings.Contains(out, "would create role qvd") || !strings.Contains(out, "would create database qvddb") || countRoles() != 0 {
+		t.Errorf("dry run: %q, %d roles", out, countRoles())
+	}
+	out = runOK(t, dbArgs...)
+	for _, want := range []string{"done: create role qvd", "done: create database qvddb owned by qvd", "done: create table pacemaker_monitor"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("first db-init: %q lacks %q", out, want)
+		}
+	}
+	if out := runOK(t, dbArgs...); !strings.Contains(out, "up to date") || strings.Contains(out, "done:") {
+		t.Errorf("second db-init: %q", out)
+	}
+
+	// qvd over TCP with its password: only the scram-sha-256 lines allow it.
+	qvd := func(password string) (*pgx.Conn, error) {
+		return pgx.Connect(ctx, fmt.Sprintf("host=127.0.0.1 port=%d user=qvd dbname=qvddb password=%s sslmode=disable", s.Port, password))
+	}
+	conn, err := qvd(testPassword)
+	if err != nil {
+		t.Fatalf("qvd over TCP: %v", err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	var rows int
+	var isolation string
+	if err := conn.QueryRow(ctx, "select count(*), current_setting('transaction_isolation') from pacemaker_monitor").Scan(&rows, &isolation); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 1 || isolation != "serializable" {
+		t.Errorf("%d rows in pacemaker_monitor, isolation %s; want 1 row, serializable", rows, isolation)
+	}
+	if _, err := conn.Exec(ctx, "update pacemaker_monitor set last_update = current_timestamp"); err != nil {
+		t.Errorf("qvd cannot update its monitor table: %v", err)
+	}
+	if c, err := qvd("wrong"); err == nil {
+		c.Close(ctx)
+		t.Error("qvd got in with a wrong password")
+	}
+	var stored string
+	if err := su.QueryRow(ctx, "select rolpassword from pg_authid where rolname = 'qvd'").Scan(&stored); err != nil || !strings.HasPrefix(stored, "SCRAM-SHA-256$4096:") {
+		t.Errorf("stored password %q, %v; want a SCRAM-SHA-256 verifier", stored, err)
+	}
+	// root as qvd over the socket without a password: the pacemaker map.
+	peer, err := pgx.Connect(ctx, fmt.Sprintf("host=%s port=%d user=qvd dbname=qvddb", s.SocketDir, s.Port))
+	if err != nil {
+		t.Fatalf("root as qvd through the peer map: %v", err)
+	}
+	peer.Close(ctx)
+
+	// A changed password and an emptied table are repaired, then quiet again.
+	t.Setenv("QVD_TEST_PW", "new-"+testPassword)
+	s.Exec(pgtest.DB, "delete from pacemaker_monitor")
+	out = runOK(t, dbArgs...)
+	if !strings.Contains(out, "done: set the password of role qvd") || !strings.Contains(out, "done: insert one row") {
+		t.Errorf("db-init after changes: %q", out)
+	}
+	if c, err := qvd("new-" + testPassword); err != nil {
+		t.Errorf("qvd with the new password: %v", err)
+	} else {
+		c.Close(ctx)
+	}
+	if out := runOK(t, dbArgs...); !strings.Contains(out, "up to date") {
+		t.Errorf("db-init after the repair: %q", out)
+	}
+	if log, err := os.ReadFile(s.Log); err != nil || strings.Contains(string(log), testPassword) {
+		t.Errorf("the server log holds the password (or is unreadable: %v)", err)
+	}
+}
+
+// fakeSystemd is systemd's D-Bus API over a table of unit files and units.
+type fakeSystemd struct {
+	enabled map[string]bool // unit file name -> enabled
+	active  map[string]bool // unit name -> running
+	calls   []string
+}
+
+func (f *fakeSystemd) ListUnitFilesByPatternsContext(_ context.Context, states, patterns []string) ([]dbus.UnitFile, error) {
+	var out []dbus.UnitFile
+	for name, on := range f.enabled {
+		if on && matchAny(patterns, name) && contains(states, "enabled") {
+			out = append(out, dbus.UnitFile{Path: "/usr/lib/systemd/system/" + name, Type: "enabled"})
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeSystemd) DisableUnitFilesContext(_ context.Context, names []string, runtime bool) ([]dbus.DisableUnitFileChange, error) {
+	f.calls = append(f.calls, fmt.Sprintf("disable %v runtime=%v", names, runtime))
+	for _, n := range names {
+		f.enabled[n] = false
+	}
+	return nil, nil
+}
+
+func (f *fakeSystemd) ListUnitsByPatternsContext(_ context.Context, states, patterns []string) ([]dbus.UnitStatus, error) {
+	var out []dbus.UnitStatus
+	for name, on := range f.active {
+		if on && matchAny(patterns, name) && contains(states, "active") {
+			out = append(out, dbus.UnitStatus{Name: name, ActiveState: "active"})
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeSystemd) StopUnitContext(_ context.Context, name, mode string, ch chan<- string) (int, error) {
+	f.calls = append(f.calls, "stop "+name+" "+mode)
+	f.active[name] = false
+	ch <- "done"
+	return 1, nil
+}
+
+func (f *fakeSystemd) ReloadContext(context.Context) error {
+	f.calls = append(f.calls, "reload")
+	return nil
+}
+
+func matchAny(patterns []string, name string) bool {
+	for _, p := range patterns {
+		if ok, _ := filepath.Match(p, name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func TestDisableUnits(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		wantCalls string
+		wantOut   []string
+		enabled   map[string]bool
+		active    map[string]bool
+	}{
+		{"dry run changes nothing", []string{"--dry-run", "--stop"}, "[]",
+			[]string{"would disable drbd.service", "would disable postgresql.service", "would stop postgresql.service"},
+			map[string]bool{"postgresql.service": true, "drbd.service": true}, map[string]bool{"postgresql.service": true}},
+		{"disable without stopping", nil, "[disable [drbd.service postgresql.service] runtime=false reload]",
+			[]string{"done: disable drbd.service", "done: disable postgresql.service"},
+			map[string]bool{"postgresql.service": true, "drbd.service": true}, map[string]bool{"postgresql.service": true}},
+		{"stop only when asked", []string{"--stop"}, "[disable [postgresql@15-main.service] runtime=false reload stop postgresql@15-main.service replace]",
+			[]string{"done: disable postgresql@15-main.service", "done: stop postgresql@15-main.service"},
+			map[string]bool{"postgresql@15-main.service": true, "drbd.service": false}, map[string]bool{"postgresql@15-main.service": true}},
+		{"nothing to do", []string{"--stop"}, "[]",
+			[]string{"no postgresql or drbd unit is enabled"},
+			map[string]bool{"postgresql.service": false, "sshd.service": true}, map[string]bool{"sshd.service": true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := &fakeSystemd{enabled: tc.enabled, active: tc.active}
+			old := connectSystemd
+			connectSystemd = func(context.Context) (units.Manager, func(), error) { return fake, func() {}, nil }
+			t.Cleanup(func() { connectSystemd = old })
+			out := runOK(t, append([]string{"disable-units"}, tc.args...)...)
+			for _, w := range tc.wantOut {
+				if !strings.Contains(out, w) {
+					t.Errorf("output %q lacks %q", out, w)
+				}
+			}
+			if got := fmt.Sprint(fake.calls); got != tc.wantCalls {
+				t.Errorf("systemd calls %s, want %s", got, tc.wantCalls)
+			}
+			// A second run finds nothing left to do.
+			if tc.wantCalls != "[]" {
+				fake.calls = nil
+				if out := runOK(t, append([]string{"disable-units"}, tc.args...)...); len(fake.calls) != 0 || !strings.Contains(out, "no postgresql or drbd unit is enabled") {
+					t.Errorf("second run: %q, calls %v", out, fake.calls)
+				}
+			}
+		})
+	}
+}
+
+func TestNodeConf(t *testing.T) {
+	t.Setenv("QVD_TEST_PW", testPassword)
+	set := []string{"--set", "db.password_source=env:QVD_TEST_PW"}
+	for _, tc := range []struct {
+		name, old string
+		oldPerm   os.FileMode
+		want      string
+	}{
+		{"new file", "", 0, "database.host = qvddb\ndatabase.name = qvddb\ndatabase.user = qvd\ndatabase.password = " + testPassword + "\n"},
+		{"other keys kept, stale values and duplicates replaced, mode tightened",
+			"# QVD node\nnodename = qvddb1\ndatabase.host=old\ndatabase.password = old\ndatabase.host = dup\n", 0o644,
+			"# QVD node\nnodename = qvddb1\ndatabase.host = qvddb\ndatabase.password = " + testPassword + "\ndatabase.name = qvddb\ndatabase.user = qvd\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			name := filepath.Join(t.TempDir(), "qvd", "node.conf")
+			if tc.old != "" {
+				if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(name, []byte(tc.old), tc.oldPerm); err != nil {
+					t.Fatal(err)
+				}
+			}
+			args := append(append([]string{}, set...), "node-conf", "--file", name)
+			out := runOK(t, append(args, "--dry-run")...)
+			if !strings.Contains(out, "database.password = ********") || !strings.Contains(out, "would be") {
+				t.Errorf("dry run: %q", out)
+			}
+			if got := snapshot(t, name)[name]; got != tc.old {
+				t.Errorf("dry run changed the file: %q", got)
+			}
+			runOK(t, args...)
+			got := readFile(t, name)
+			if string(got) != tc.want {
+				t.Errorf("node.conf:\n%s\nwant:\n%s", got, tc.want)
+			}
+			if st, err := os.Stat(name); err != nil || st.Mode().Perm() != 0o600 {
+				t.Errorf("mode %v, %v; want 0600", st.Mode(), err)
+			}
+			if out := runOK(t, args...); !strings.Contains(out, "is up to date") {
+				t.Errorf("second run: %q", out)
+			}
+			if out := runOK(t, append(args, "--dry-run")...); !strings.Contains(out, "is up to date") {
+				t.Errorf("dry run after the write: %q", out)
+			}
+		})
+	}
+}
