@@ -30,13 +30,13 @@ resource r0 {
 // node is a guest of the pair, bound to the test that uses it.
 type node struct {
 	*guest.Guest
-	t   *testing.T
+	t   testing.TB
 	ctx context.Context
 }
 
 // startPair boots node1 and node2 on one replication link with DRBD's
 // configuration in place.
-func startPair(t *testing.T, ctx context.Context, resyncRate string) (*node, *node) {
+func startPair(t testing.TB, ctx context.Context, resyncRate string) (*node, *node) {
 	t.Helper()
 	img := guest.EnsureImage(t)
 	opts, err := guest.Pair(guest.Link{ID: "repl", Net: "192.0.2"})
