@@ -9,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/qvd-ha/qvd-ha/bootstrap/config"
+	"github.com/qvd-ha/qvd-ha/bootstrap/corosync"
 )
 
 // Cluster is a running two-node cluster.
@@ -62,8 +64,12 @@ func New(t testing.TB) *Cluster {
 		c.Nodes = append(c.Nodes, n)
 	}
 	conf := c.corosyncConf()
+	authkey, err := corosync.NewAuthkey()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range c.Nodes {
-		if err := n.prepare(conf); err != nil {
+		if err := n.prepare(conf, authkey); err != nil {
 			t.Fatal(err)
 		}
 		if err := n.Boot(); err != nil {
@@ -78,17 +84,17 @@ func New(t testing.TB) *Cluster {
 	return c
 }
 
-// corosyncConf is the two-link (knet) two-node configuration.
+// corosyncConf is what `qvd-ha-bootstrap corosync` writes for this
+// topology (knet, the LAN and crossover links, two_node, encrypted with an
+// authkey both nodes share), with the harness's token of 3 s.
 func (c *Cluster) corosyncConf() []byte {
-	var b strings.Builder
-	fmt.Fprintf(&b, "totem {\n\tversion: 2\n\tcluster_name: %s\n\ttransport: knet\n\ttoken: 3000\n\tcrypto_cipher: none\n\tcrypto_hash: none\n}\n", c.Name)
-	b.WriteString("nodelist {\n")
-	for _, n := range c.Nodes {
-		fmt.Fprintf(&b, "\tnode {\n\t\tname: %s\n\t\tnodeid: %d\n\t\tring0_addr: %s\n\t\tring1_addr: %s\n\t}\n", n.Name, n.ID, n.LANIP, n.XoverIP)
+	cfg := config.Default()
+	cfg.ClusterName = c.Name
+	cfg.CorosyncToken = 3 * time.Second
+	for i, n := range c.Nodes {
+		cfg.Nodes[i] = config.Node{Name: n.Name, LANAddr: n.LANIP, CrossAddr: n.XoverIP}
 	}
-	b.WriteString("}\nquorum {\n\tprovider: corosync_votequorum\n\ttwo_node: 1\n}\n")
-	b.WriteString("logging {\n\tto_stderr: yes\n\tto_logfile: yes\n\tlogfile: /var/log/corosync/corosync.log\n\tto_syslog: no\n}\n")
-	return []byte(b.String())
+	return []byte(corosync.Conf(cfg, "/var/log/corosync"))
 }
 
 // crmMon is the part of crm_mon --output-as=xml the harness reads.

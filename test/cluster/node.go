@@ -55,8 +55,8 @@ while true; do wait || true; sleep 1; done
 
 func (n *Node) initPath() string { return filepath.Join(n.Dir, "node-init") }
 
-// prepare writes the node's directories and node-init.
-func (n *Node) prepare(corosyncConf []byte) error {
+// prepare writes the node's directories, corosync files and node-init.
+func (n *Node) prepare(corosyncConf, authkey []byte) error {
 	var private []string
 	for _, d := range privateDirs {
 		dir := n.Dir + d.host
@@ -79,6 +79,9 @@ func (n *Node) prepare(corosyncConf []byte) error {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(n.Dir, "etc/corosync/corosync.conf"), corosyncConf, 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(n.Dir, "etc/corosync/authkey"), authkey, 0o400); err != nil {
 		return err
 	}
 	var script bytes.Buffer
