@@ -27,6 +27,7 @@ type instance struct {
 	dir          string // pgdata, symlinks resolved when it exists
 	pgctl        string
 	dba          string
+	dbaUser      *user.User // see owner
 	pghost       string
 	port         int
 	db           string
@@ -349,10 +350,8 @@ func (in *instance) checkInstalled() error {
 	if err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
 		return ocf.Fail(ocf.ErrInstalled, "pgctl %s is not an executable on this node", in.pgctl)
 	}
-	if _, err := user.Lookup(in.dba); err != nil {
-		return ocf.Fail(ocf.ErrInstalled, "pgdba %s is not a user on this node", in.dba)
-	}
-	return nil
+	_, err = in.owner()
+	return err
 }
 
 // checkDataDir checks pgdata when it is there. Absent or empty it is not an
@@ -375,9 +374,9 @@ func (in *instance) checkDataDir(starting bool) error {
 		}
 		return nil
 	}
-	u, err := user.Lookup(in.dba)
+	u, err := in.owner()
 	if err != nil {
-		return ocf.Fail(ocf.ErrInstalled, "pgdba %s is not a user on this node", in.dba)
+		return err
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if ok && strconv.Itoa(int(st.Uid)) != u.Uid {
@@ -389,11 +388,23 @@ func (in *instance) checkDataDir(starting bool) error {
 	return nil
 }
 
+// owner is pgdba's account, looked up once per action.
+func (in *instance) owner() (*user.User, error) {
+	if in.dbaUser == nil {
+		u, err := user.Lookup(in.dba)
+		if err != nil {
+			return nil, ocf.Fail(ocf.ErrInstalled, "pgdba %s is not a user on this node", in.dba)
+		}
+		in.dbaUser = u
+	}
+	return in.dbaUser, nil
+}
+
 // credential runs commands as pgdba, with its groups, without su.
 func (in *instance) credential() (*syscall.Credential, error) {
-	u, err := user.Lookup(in.dba)
+	u, err := in.owner()
 	if err != nil {
-		return nil, ocf.Fail(ocf.ErrInstalled, "pgdba %s is not a user on this node", in.dba)
+		return nil, err
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
