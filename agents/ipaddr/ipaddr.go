@@ -123,7 +123,7 @@ func monitor(ctx context.Context, req *ocf.Request) error {
 	pl, err := place(c, false)
 	var missing *absentError
 	if errors.As(err, &missing) {
-		return notRunning(req, "%s", missing.reason)
+		return ocf.Fail(ocf.NotRunning, "%s", missing.reason)
 	}
 	if err != nil {
 		return err
@@ -133,26 +133,16 @@ func monitor(ctx context.Context, req *ocf.Request) error {
 	case err != nil:
 		return err
 	case a == nil:
-		return notRunning(req, "ip=%s is not on nic=%s", c.ip, pl.nic())
+		return ocf.Fail(ocf.NotRunning, "ip=%s is not on nic=%s", c.ip, pl.nic())
 	case a.Flags&unix.IFA_F_DADFAILED != 0:
-		return notRunning(req, "ip=%s on nic=%s failed duplicate address detection", c.ip, pl.nic())
+		return ocf.Fail(ocf.NotRunning, "ip=%s on nic=%s failed duplicate address detection", c.ip, pl.nic())
 	case c.checkLink && !linkUp(pl.link):
-		return notRunning(req, "nic=%s of ip=%s is down (operational state %s, check_link_status=true)", pl.nic(), c.ip, pl.link.Attrs().OperState)
+		return ocf.Fail(ocf.NotRunning, "nic=%s of ip=%s is down (operational state %s, check_link_status=true)", pl.nic(), c.ip, pl.link.Attrs().OperState)
 	}
 	if c.ip.Is4() && c.arpRefresh > 0 && !req.IsProbe() {
 		c.announce(ctx, req, pl, c.arpRefresh)
 	}
 	return nil
-}
-
-// notRunning is 7, with a reason for a recurring monitor; a probe finding
-// nothing is the expected answer and needs none.
-func notRunning(req *ocf.Request, format string, args ...any) error {
-	if req.IsProbe() {
-		req.Log.Infof(format, args...)
-		return ocf.Result(ocf.NotRunning)
-	}
-	return ocf.Fail(ocf.NotRunning, format, args...)
 }
 
 func validate(_ context.Context, req *ocf.Request) error {

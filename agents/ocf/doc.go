@@ -24,7 +24,9 @@
 //   - NotRunning (7) is a monitor result only, never a stop result. A probe
 //     (monitor with interval 0) that finds the resource's pieces absent on
 //     this node returns 7: that is the truth, and anything else makes the
-//     scheduler stop or ban the resource where it never ran.
+//     scheduler stop or ban the resource where it never ran. A probe's 7 is
+//     no failure: its reason is logged at INFO, not printed as an exit
+//     reason.
 //   - ErrGeneric (1) is a soft failure: the resource is recovered in place
 //     and the failure counts towards migration-threshold.
 //

@@ -124,7 +124,13 @@ func (d *Dispatcher) Run(a *Agent, args []string) (rc RC) {
 	}()
 	log.Debugf("%s (timeout %s, deadline in %s)", name, timeout, budget(timeout))
 	rc, reason := rcOf(act.Func(ctx, req))
-	if rc == Success || reason == "" {
+	switch {
+	case rc == Success || reason == "":
+		return rc
+	case rc == NotRunning && req.IsProbe():
+		// A probe finding nothing is the expected answer, not a failure:
+		// Pacemaker shows no reason for it, so it is only logged.
+		log.Infof("%s", reason)
 		return rc
 	}
 	return d.fail(log, rc, reason)

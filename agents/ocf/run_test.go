@@ -422,3 +422,22 @@ func TestRunPassesRunner(t *testing.T) {
 	}
 	checkReason(t, r, "/bin/false exited with status 1: nope")
 }
+
+// TestProbeNotRunningIsNoFailure: a probe's 7 is the expected answer, so
+// its reason is logged at INFO and no exit reason is printed; a recurring
+// monitor's 7 keeps its exit reason.
+func TestProbeNotRunningIsNoFailure(t *testing.T) {
+	a := withFunc(testAgent(), "monitor", func(context.Context, *Request) error {
+		return Fail(NotRunning, "pgdata absent on this node")
+	})
+	probe := dispatch(t, a, validEnv("OCF_RESKEY_CRM_meta_interval=0"), nil, "monitor")
+	if probe.rc != NotRunning || len(probe.exitReasons()) != 0 ||
+		!strings.Contains(probe.stderr, "INFO: pgdata absent on this node") {
+		t.Errorf("probe: rc %s, stderr:\n%s\nwant 7, an INFO line and no exit reason", probe.rc, probe.stderr)
+	}
+	recurring := dispatch(t, a, validEnv("OCF_RESKEY_CRM_meta_interval=10000"), nil, "monitor")
+	if recurring.rc != NotRunning {
+		t.Errorf("recurring monitor: rc %s, want 7", recurring.rc)
+	}
+	checkReason(t, recurring, "pgdata absent on this node")
+}

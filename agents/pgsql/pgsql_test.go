@@ -213,7 +213,12 @@ func TestStalePidFileNamingAnotherProcess(t *testing.T) {
 	if err := os.WriteFile(pidFile, []byte(fmt.Sprintf("%d\n%s\n", other.Process.Pid, s.Data)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	expect(t, run(t, "monitor", p, "interval", "0"), 7, fmt.Sprintf("PID %d", other.Process.Pid))
+	stale := fmt.Sprintf("PID %d", other.Process.Pid)
+	expect(t, run(t, "monitor", p), 7, stale)
+	// A probe's 7 is no failure: the reason is logged, not an exit reason.
+	if r := run(t, "monitor", p, "interval", "0"); r.rc != 7 || !strings.Contains(r.stderr, "INFO: PostgreSQL crashed: postmaster.pid names "+stale) {
+		t.Fatalf("probe: rc %d, want 7 and the reason logged\n%s", r.rc, r.stderr)
+	}
 	expect(t, run(t, "start", p), 0, "")
 	expect(t, run(t, "monitor", p), 0, "")
 	if other.ProcessState != nil {
