@@ -11,6 +11,8 @@ GOFLAGS_BUILD ?= -trimpath -ldflags "-X main.version=$(VERSION)"
 OCFDIR   := $(PREFIX)/lib/ocf/resource.d/qvd
 SBINDIR  := $(PREFIX)/sbin
 MANDIR   := $(PREFIX)/share/man
+UNITDIR  := $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
 
 # binary name = source directory
 AGENTS := pgsql=agents/pgsql drbd=agents/drbd IPaddr=agents/ipaddr
@@ -45,6 +47,12 @@ install: build man
 	$(foreach a,$(FENCE) $(TOOLS),install -m 0644 man/$(call bin,$a).8 $(DESTDIR)$(MANDIR)/man8/ &&) true
 	install -d $(DESTDIR)$(PREFIX)/share/qvd-ha/crm
 	install -m 0644 crm/qvd-ha.crm crm/qvd-ha.xml $(DESTDIR)$(PREFIX)/share/qvd-ha/crm/
+	install -d $(DESTDIR)$(UNITDIR)
+	install -m 0644 bootstrap/systemd/*.service bootstrap/systemd/*.timer $(DESTDIR)$(UNITDIR)/
+	# the sample configuration, never over an administrator's own
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/qvd-ha
+	test -e $(DESTDIR)$(SYSCONFDIR)/qvd-ha/bootstrap.conf || \
+	  install -m 0600 bootstrap/qvd-ha.conf $(DESTDIR)$(SYSCONFDIR)/qvd-ha/bootstrap.conf
 
 # The services tests use: libvirtd (started by hand, no systemd needed).
 services:

@@ -18,6 +18,7 @@ import (
 	"github.com/qvd-ha/qvd-ha/bootstrap/drbdconf"
 	"github.com/qvd-ha/qvd-ha/bootstrap/files"
 	"github.com/qvd-ha/qvd-ha/bootstrap/hosts"
+	"github.com/qvd-ha/qvd-ha/bootstrap/remote"
 	"github.com/qvd-ha/qvd-ha/bootstrap/timesync"
 )
 
@@ -61,24 +62,63 @@ func nodeCommands(r runner.Runner) []*cli.Command {
 			}),
 		},
 		{
-			Name:  "corosync",
-			Usage: "write corosync.conf (two knet links, two_node) and create the authkey if there is none",
+			Name: "corosync",
+			Usage: "write corosync.conf (two knet links, two_node) and create the authkey if there is none; " +
+				"--copy-to-peer installs both on the other node over ssh",
 			Flags: []cli.Flag{dryRunFlag,
-				&cli.StringFlag{Name: "dir", Value: filepath.Dir(corosync.ConfPath), Usage: "corosync configuration `DIR`"},
+				&cli.StringFlag{Name: "dir", Value: filepath.Dir(corosync.ConfPath), Usage: "corosync configuration `DIR` (the same on the peer)"},
 				&cli.StringFlag{Name: "log-dir", Value: "/var/log/cluster", Usage: "`DIR` of corosync.log (SLES: /var/log/cluster)"},
+				&cli.BoolFlag{Name: "copy-to-peer", Usage: "also install both files on the other node over ssh (root, key authentication, known host key)"},
+				&cli.StringFlag{Name: "peer", Usage: "ssh destination `[USER@]HOST` of the other node (default: root@ its node name)"},
+				&cli.StringFlag{Name: "ssh-config", Usage: "ssh client configuration `FILE` (default: ssh's own)"},
+				&cli.DurationFlag{Name: "timeout", Value: time.Minute, Usage: "give ssh at most `DURATION`"},
 			},
 			Action: withConfig(func(cCtx *cli.Context, c *config.Config) error {
 				dir := cCtx.String("dir")
 				conf := filepath.Join(dir, filepath.Base(corosync.ConfPath))
-				if err := install(cCtx, conf, []byte(corosync.Conf(c, cCtx.String("log-dir"))), 0o644); err != nil {
+				confData := []byte(corosync.Conf(c, cCtx.String("log-dir")))
+				if err := install(cCtx, conf, confData, 0o644); err != nil {
 					return err
 				}
 				key := filepath.Join(dir, filepath.Base(corosync.AuthkeyPath))
 				if err := authkey(cCtx, key); err != nil {
 					return err
 				}
-				fmt.Fprintf(cCtx.App.Writer, "Both nodes need the same two files; on this node, for example:\n"+
-					"  scp -p %s %s root@%s:%s/\n", conf, key, peerOf(c), dir)
+				peer := cCtx.String("peer")
+				if peer == "" {
+					peer = "root@" + peerOf(c)
+				}
+				if !cCtx.Bool("copy-to-peer") {
+					fmt.Fprintf(cCtx.App.Writer, "Both nodes need the same two files: run again with --copy-to-peer, or\n"+
+						"  scp -p %s %s %s:%s/\n", conf, key, peer, dir)
+					return nil
+				}
+				if cCtx.Bool("dry-run") {
+					fmt.Fprintf(cCtx.App.Writer, "%s and %s would be installed on %s\n", conf, key, peer)
+					return nil
+				}
+				keyData, err := os.ReadFile(key)
+				if err != nil {
+					return fmt.Errorf("corosync: %w", err)
+				}
+				ctx, cancel := context.WithTimeout(cCtx.Context, cCtx.Duration("timeout"))
+				defer cancel()
+				ssh := remote.SSH{Host: peer, Config: cCtx.String("ssh-config")}
+				for _, f := range []struct {
+					name string
+					data []byte
+					perm os.FileMode
+				}{{conf, confData, 0o644}, {key, keyData, 0o400}} {
+					changed, err := ssh.Install(ctx, r, f.name, f.data, f.perm)
+					if err != nil {
+						return fmt.Errorf("corosync: %w", err)
+					}
+					state := "is up to date"
+					if changed {
+						state = "written"
+					}
+					fmt.Fprintf(cCtx.App.Writer, "%s:%s %s\n", peer, f.name, state)
+				}
 				return nil
 			}),
 		},

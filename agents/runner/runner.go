@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"os/user"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -27,6 +29,9 @@ type Cmd struct {
 	Env   []string // added to the agent's own environment
 	Dir   string
 	Stdin io.Reader
+	// Stdout, when set, receives the command's standard output instead of
+	// Result.Stdout: a database dump must not be held in memory.
+	Stdout io.Writer
 	// Credential, when set, runs the command as another user (for example
 	// pg_ctl as the PostgreSQL owner) without going through su.
 	Credential *syscall.Credential
@@ -99,6 +104,9 @@ func (Exec) Run(ctx context.Context, c Cmd) (Result, error) {
 	cmd.WaitDelay = 500 * time.Millisecond
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
+	if c.Stdout != nil {
+		cmd.Stdout = c.Stdout
+	}
 	cmd.Stderr = &stderr
 
 	err := cmd.Run()
@@ -128,4 +136,20 @@ func lastLine(s string) string {
 		return s[i+1:]
 	}
 	return s
+}
+
+// As is the Credential that runs a command as u, with u's groups, as su
+// would but without a child process.
+func As(u *user.User) *syscall.Credential {
+	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+	cred := &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	if gids, err := u.GroupIds(); err == nil {
+		for _, g := range gids {
+			if n, err := strconv.ParseUint(g, 10, 32); err == nil {
+				cred.Groups = append(cred.Groups, uint32(n))
+			}
+		}
+	}
+	return cred
 }

@@ -134,6 +134,18 @@ func TestExecDirAndEnv(t *testing.T) {
 	}
 }
 
+func TestExecStdoutWriter(t *testing.T) {
+	var w strings.Builder
+	res, err := Exec{}.Run(context.Background(), Cmd{Path: "/bin/sh", Args: []string{"-c", "echo to-writer; echo err >&2; exit 3"}, Stdout: &w})
+	var exit *ExitError
+	if !errors.As(err, &exit) || exit.Code != 3 {
+		t.Fatalf("error %v, want exit status 3", err)
+	}
+	if w.String() != "to-writer\n" || len(res.Stdout) != 0 || string(res.Stderr) != "err\n" {
+		t.Errorf("writer %q, Result.Stdout %q, stderr %q; want the output in the writer only", w.String(), res.Stdout, res.Stderr)
+	}
+}
+
 func mustEval(t *testing.T, path string) string {
 	t.Helper()
 	p, err := filepath.EvalSymlinks(path)

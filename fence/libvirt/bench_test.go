@@ -24,12 +24,12 @@ func BenchmarkVersusFenceVirsh(b *testing.B) {
 	dom, _ := offDomain(b)
 	// fence_virsh has no known_hosts option; its ssh_path can add one.
 	wrapper := filepath.Join(b.TempDir(), "ssh")
-	script := fmt.Sprintf("#!/bin/sh\nexec /usr/bin/ssh -o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes \"$@\"\n", s.knownHosts)
+	script := fmt.Sprintf("#!/bin/sh\nexec /usr/bin/ssh -o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes \"$@\"\n", s.KnownHosts)
 	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
 		b.Fatal(err)
 	}
 	sshURI := fmt.Sprintf("hypervisor_uri=qemu+ssh://root@127.0.0.1:%d/system\nidentity_file=%s\nknown_hosts_file=%s\n",
-		s.port, s.clientKey, s.knownHosts)
+		s.Port, s.ClientKey, s.KnownHosts)
 	variants := []struct {
 		name string
 		run  func(action string) result
@@ -37,8 +37,8 @@ func BenchmarkVersusFenceVirsh(b *testing.B) {
 		{"qvd-unix", func(action string) result { return agentRun(b, nil, "action="+action+"\nplug="+dom+"\n") }},
 		{"qvd-ssh", func(action string) result { return agentRun(b, nil, sshURI+"action="+action+"\nplug="+dom+"\n") }},
 		{"fence_virsh-ssh", func(action string) result {
-			cmd := exec.Command(virshAgent, "-a", "127.0.0.1", "-u", fmt.Sprint(s.port), "-l", "root",
-				"-k", s.clientKey, "--ssh-path", wrapper, "-n", dom, "-o", action)
+			cmd := exec.Command(virshAgent, "-a", "127.0.0.1", "-u", fmt.Sprint(s.Port), "-l", "root",
+				"-k", s.ClientKey, "--ssh-path", wrapper, "-n", dom, "-o", action)
 			start := time.Now()
 			out, err := cmd.CombinedOutput()
 			res := result{stdout: string(out), took: time.Since(start)}

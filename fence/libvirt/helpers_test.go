@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +14,9 @@ import (
 
 	"github.com/digitalocean/go-libvirt"
 	"github.com/digitalocean/go-libvirt/socket/dialers"
+
+	"github.com/qvd-ha/qvd-ha/test/pgtest"
+	"github.com/qvd-ha/qvd-ha/test/sshtest"
 )
 
 // agentBin is fence_qvd_libvirt built once for the package's tests.
@@ -175,117 +176,11 @@ func holdTestDriver(t testing.TB) *libvirt.Libvirt {
 	return l
 }
 
-// sshd is an OpenSSH server on a loopback port that lets root in with a
-// generated key, for qemu+ssh tests. A restricted key is the man page's
-// least-privilege line: socket forwarding only, no command, no shell.
-type sshd struct {
-	port            int
-	clientKey       string
-	knownHosts      string // holds the server's real host key
-	wrongKnownHosts string // holds another key for the same host
-}
-
-func startSSHD(t testing.TB, restricted bool) *sshd {
+// startSSHD runs an sshd on a loopback port that lets root in with a
+// generated key, for qemu+ssh tests.
+func startSSHD(t testing.TB, restricted bool) *sshtest.Server {
 	t.Helper()
-	s, config := sshdFiles(t, freePort(t), "[127.0.0.1]:%d ", restricted)
-	cmd := exec.Command("/usr/sbin/sshd", "-D", "-e", "-f", config)
-	var logs bytes.Buffer
-	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start sshd: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	waitFor(t, 10*time.Second, func() bool {
-		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", s.port), 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	}, func() string { return "sshd did not listen: " + logs.String() })
+	s := sshtest.Files(t, pgtest.FreePort(t), "[127.0.0.1]:%d ", restricted)
+	s.Start(t)
 	return s
-}
-
-// sshdFiles writes the keys, known_hosts files (hostPattern formats the
-// port into the host column) and an sshd_config listening on 127.0.0.1.
-func sshdFiles(t testing.TB, port int, hostPattern string, restricted bool) (*sshd, string) {
-	t.Helper()
-	bin := "/usr/sbin/sshd"
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("%s is needed (Debian package openssh-server): %v", bin, err)
-	}
-	dir := t.TempDir()
-	for _, k := range []string{"host", "client", "other"} {
-		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, k)).CombinedOutput(); err != nil {
-			t.Fatalf("ssh-keygen: %v\n%s", err, out)
-		}
-	}
-	read := func(name string) string {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return strings.TrimSpace(string(b))
-	}
-	s := &sshd{port: port, clientKey: filepath.Join(dir, "client")}
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	host := hostPattern
-	if strings.Contains(hostPattern, "%d") {
-		host = fmt.Sprintf(hostPattern, s.port)
-	}
-	s.knownHosts = write("known_hosts", host+read("host.pub")+"\n")
-	s.wrongKnownHosts = write("wrong_known_hosts", host+read("other.pub")+"\n")
-	key := read("client.pub")
-	if restricted {
-		key = `restrict,port-forwarding,command="/bin/false" ` + key
-	}
-	write("authorized_keys", key+"\n")
-	config := write("sshd_config", strings.Join([]string{
-		"Port " + strconv.Itoa(s.port),
-		"ListenAddress 127.0.0.1",
-		"HostKey " + filepath.Join(dir, "host"),
-		"AuthorizedKeysFile " + filepath.Join(dir, "authorized_keys"),
-		"PidFile none",
-		"StrictModes no",
-		"UsePAM no",
-		"PasswordAuthentication no",
-		"KbdInteractiveAuthentication no",
-		"PermitRootLogin prohibit-password",
-		"AllowStreamLocalForwarding yes",
-		"LogLevel ERROR",
-	}, "\n")+"\n")
-	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return s, config
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// waitFor polls cond until it holds or limit passes.
-func waitFor(t testing.TB, limit time.Duration, cond func() bool, why func() string) {
-	t.Helper()
-	end := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(end) {
-			t.Fatal(why())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

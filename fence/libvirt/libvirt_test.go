@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/qvd-ha/qvd-ha/test/sshtest"
 )
 
 // TestPowerSequence is fence-agents' power-on-off check on a real qemu
@@ -103,19 +105,19 @@ func TestTCP(t *testing.T) {
 func TestSSH(t *testing.T) {
 	s := startSSHD(t, true)
 	dom, _ := offDomain(t)
-	uri := fmt.Sprintf("hypervisor_uri=qemu+ssh://root@127.0.0.1:%d/system\nidentity_file=%s\n", s.port, s.clientKey)
-	expect(t, agentRun(t, nil, uri+"known_hosts_file="+s.knownHosts+"\naction=status\nplug="+dom+"\n"), 2, "Status: OFF")
-	expect(t, agentRun(t, nil, uri+"known_hosts_file="+s.knownHosts+"\naction=monitor\n"), 0, "")
+	uri := fmt.Sprintf("hypervisor_uri=qemu+ssh://root@127.0.0.1:%d/system\nidentity_file=%s\n", s.Port, s.ClientKey)
+	expect(t, agentRun(t, nil, uri+"known_hosts_file="+s.KnownHosts+"\naction=status\nplug="+dom+"\n"), 2, "Status: OFF")
+	expect(t, agentRun(t, nil, uri+"known_hosts_file="+s.KnownHosts+"\naction=monitor\n"), 0, "")
 
-	res := agentRun(t, nil, uri+"known_hosts_file="+s.wrongKnownHosts+"\naction=status\nplug="+dom+"\n")
+	res := agentRun(t, nil, uri+"known_hosts_file="+s.WrongKnownHosts+"\naction=status\nplug="+dom+"\n")
 	expect(t, res, 1, "key mismatch")
 
 	// The explicit opt-out accepts any host key.
-	expect(t, agentRun(t, nil, uri+"known_hosts_file="+s.wrongKnownHosts+"\nssh_insecure=1\naction=status\nplug="+dom+"\n"), 2, "Status: OFF")
+	expect(t, agentRun(t, nil, uri+"known_hosts_file="+s.WrongKnownHosts+"\nssh_insecure=1\naction=status\nplug="+dom+"\n"), 2, "Status: OFF")
 
 	// The runbook's form: host key in known_hosts, port and user in the URI,
 	// key given with ?keyfile=.
-	runbook := fmt.Sprintf("hypervisor_uri=qemu+ssh://root@127.0.0.1:%d/system?keyfile=%s&known_hosts=%s\n", s.port, s.clientKey, s.knownHosts)
+	runbook := fmt.Sprintf("hypervisor_uri=qemu+ssh://root@127.0.0.1:%d/system?keyfile=%s&known_hosts=%s\n", s.Port, s.ClientKey, s.KnownHosts)
 	expect(t, agentRun(t, nil, runbook+"action=status\nplug="+dom+"\n"), 2, "Status: OFF")
 }
 
@@ -125,7 +127,7 @@ func TestPasswordNotShown(t *testing.T) {
 	s := startSSHD(t, true)
 	const secret = "Pa55-never-shown"
 	stdin := fmt.Sprintf("hypervisor_uri=qemu+ssh://root@127.0.0.1:%d/system\nknown_hosts_file=%s\nidentity_file=/nonexistent\n"+
-		"password=%s\nverbose=1\naction=status\nplug=x\n", s.port, s.knownHosts, secret)
+		"password=%s\nverbose=1\naction=status\nplug=x\n", s.Port, s.KnownHosts, secret)
 	res := agentRun(t, nil, stdin)
 	expect(t, res, 1, "unable to authenticate")
 	if strings.Contains(res.stdout+res.stderr, secret) {
@@ -312,14 +314,14 @@ func TestStonithAdmin(t *testing.T) {
 // mount namespaces of its own, where a private /etc/hosts makes "aries"
 // 127.0.0.1, sshd listens on port 22 and /root is a private tmpfs.
 func TestRunbookURI(t *testing.T) {
-	s, config := sshdFiles(t, 22, "aries ", true)
+	s := sshtest.Files(t, 22, "aries ", true)
 	dom, _ := offDomain(t)
 	dir := t.TempDir()
 	dotssh := filepath.Join(dir, "dotssh")
 	if err := os.Mkdir(dotssh, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	for src, dst := range map[string]string{s.clientKey: "id_ed25519", s.knownHosts: "known_hosts"} {
+	for src, dst := range map[string]string{s.ClientKey: "id_ed25519", s.KnownHosts: "known_hosts"} {
 		b, err := os.ReadFile(src)
 		if err != nil {
 			t.Fatal(err)
@@ -347,7 +349,7 @@ exit $rc`
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "unshare", "--net", "--mount", "--fork", "bash", "-c", script,
-		"runbook", hosts, dotssh, config, agentBin, dom).CombinedOutput()
+		"runbook", hosts, dotssh, s.Config, agentBin, dom).CombinedOutput()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), "Status: OFF") {
 		t.Fatalf("qemu+ssh://aries/system: %v, want exit 2 and Status: OFF\n%s", err, out)

@@ -1,0 +1,227 @@
+// Package maintenance holds the jobs of the runbook's maintenance chapter
+// that the shipped systemd timers run on both nodes: the nightly dump of the
+// QVD database and of the CIB, and the weekly DRBD online verification.
+//
+// Each job first finds out whether this node is the one that should act (it
+// runs the database group / holds the DRBD Primary) and does nothing
+// elsewhere, so that the timers can be enabled identically on both nodes and
+// keep working after any failover.
+package maintenance
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/qvd-ha/qvd-ha/agents/runner"
+)
+
+// Commands the jobs run; on a node they come from PATH (systemd's default
+// PATH holds /usr/sbin and /sbin).
+const (
+	crmResource = "crm_resource"
+	cibadmin    = "cibadmin"
+	drbdadm     = "drbdadm"
+)
+
+// RunningOn returns the nodes Pacemaker reports rsc as running on.
+func RunningOn(ctx context.Context, r runner.Runner, rsc string) ([]string, error) {
+	res, err := r.Run(ctx, runner.Cmd{Path: crmResource, Args: []string{"--locate", "--resource", rsc, "--output-as=xml"}})
+	if err != nil {
+		return nil, fmt.Errorf("where does %s run: %w", rsc, err)
+	}
+	var doc struct {
+		Nodes []string `xml:"nodes>node"`
+	}
+	if err := xml.Unmarshal(res.Stdout, &doc); err != nil {
+		return nil, fmt.Errorf("where does %s run: crm_resource: %w", rsc, err)
+	}
+	return doc.Nodes, nil
+}
+
+// Backup says what to dump and where to keep it.
+type Backup struct {
+	Dir  string // created 0700; every file in it is 0600
+	Keep int    // copies of each kind kept; older ones are removed
+	// Group is the resource that must run on Node for the backup to run.
+	Group string
+	Node  string
+	// PGDump is run as DBA (the PostgreSQL superuser, peer authentication
+	// on the local socket in Host) for database DB on Port.
+	PGDump string
+	DBA    *syscall.Credential
+	Host   string
+	Port   int
+	DB     string
+	Now    time.Time
+}
+
+// Run writes <db>-<time>.dump (pg_dump's custom format: compressed, and
+// pg_restore can take single tables from it) and cib-<time>.xml.gz (what
+// cibadmin --replace --xml-file takes back), then prunes old copies. On a
+// node that does not run Group it writes nothing and says so.
+func (b Backup) Run(ctx context.Context, r runner.Runner, out io.Writer) error {
+	nodes, err := RunningOn(ctx, r, b.Group)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(nodes, b.Node) {
+		where := "runs nowhere"
+		if len(nodes) > 0 {
+			where = "runs on " + strings.Join(nodes, ", ")
+		}
+		fmt.Fprintf(out, "%s %s, not on %s: nothing to back up here.\n", b.Group, where, b.Node)
+		return nil
+	}
+	if err := os.MkdirAll(b.Dir, 0o700); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	stamp := b.Now.Format("2006-01-02T150405")
+
+	dump := filepath.Join(b.Dir, b.DB+"-"+stamp+".dump")
+	if err := writeAtomic(dump, func(f io.Writer) error {
+		_, err := r.Run(ctx, runner.Cmd{Path: b.PGDump, Credential: b.DBA, Stdout: f,
+			Args: []string{"--format=custom", "--host", b.Host, "--port", strconv.Itoa(b.Port), "--dbname", b.DB}})
+		return err
+	}); err != nil {
+		return fmt.Errorf("backup of database %s: %w", b.DB, err)
+	}
+	fmt.Fprintf(out, "%s written\n", dump)
+
+	cib := filepath.Join(b.Dir, "cib-"+stamp+".xml.gz")
+	if err := writeAtomic(cib, func(f io.Writer) error {
+		res, err := r.Run(ctx, runner.Cmd{Path: cibadmin, Args: []string{"--query"}})
+		if err != nil {
+			return err
+		}
+		z := gzip.NewWriter(f)
+		if _, err := z.Write(res.Stdout); err != nil {
+			return err
+		}
+		return z.Close()
+	}); err != nil {
+		return fmt.Errorf("backup of the CIB: %w", err)
+	}
+	fmt.Fprintf(out, "%s written\n", cib)
+
+	for _, kind := range []struct{ prefix, suffix string }{{b.DB + "-", ".dump"}, {"cib-", ".xml.gz"}} {
+		removed, err := prune(b.Dir, kind.prefix, kind.suffix, b.Keep)
+		if err != nil {
+			return err
+		}
+		for _, name := range removed {
+			fmt.Fprintf(out, "%s removed (keeping the newest %d)\n", name, b.Keep)
+		}
+	}
+	return nil
+}
+
+// writeAtomic creates name with mode 0600 from what fill writes, so that an
+// interrupted dump never looks like a finished backup.
+func writeAtomic(name string, fill func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // nothing left to remove after the rename
+	err = fill(tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if closeErr := tmp.Close(); err == nil {
+		err = closeErr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), name)
+	}
+	return err
+}
+
+// prune removes all but the newest keep files named prefix<time>suffix; the
+// time format sorts by name.
+func prune(dir, prefix, suffix string, keep int) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if n := e.Name(); e.Type().IsRegular() && strings.HasPrefix(n, prefix) && strings.HasSuffix(n, suffix) {
+			names = append(names, filepath.Join(dir, n))
+		}
+	}
+	if len(names) <= keep {
+		return nil, nil
+	}
+	slices.Sort(names)
+	old := names[:len(names)-keep]
+	for _, n := range old {
+		if err := os.Remove(n); err != nil {
+			return nil, fmt.Errorf("backup: %w", err)
+		}
+	}
+	return old, nil
+}
+
+// ErrNotConnected means verification cannot run: it compares the two copies
+// over the replication link.
+var ErrNotConnected = errors.New("not connected to its peer")
+
+// VerifyDRBD starts DRBD's online verification of resource when this node
+// holds it as Primary, and otherwise does nothing and says so. Verification
+// runs in the kernel after drbdadm returns; it only counts out-of-sync
+// blocks (kernel log, oos:), it repairs nothing.
+func VerifyDRBD(ctx context.Context, r runner.Runner, resource string, out io.Writer) error {
+	role, err := drbdState(ctx, r, "role", resource)
+	if err != nil {
+		return err
+	}
+	if role != "Primary" {
+		fmt.Fprintf(out, "DRBD resource %s is %s here, not Primary: the Primary node verifies it.\n", resource, role)
+		return nil
+	}
+	cstate, err := drbdState(ctx, r, "cstate", resource)
+	if err != nil {
+		return err
+	}
+	switch cstate {
+	case "VerifyS", "VerifyT":
+		fmt.Fprintf(out, "DRBD resource %s: a verification is already running.\n", resource)
+		return nil
+	case "Connected":
+	default:
+		return fmt.Errorf("verify DRBD resource %s: %w (connection state %s)", resource, ErrNotConnected, cstate)
+	}
+	if _, err := r.Run(ctx, runner.Cmd{Path: drbdadm, Args: []string{"verify", resource}}); err != nil {
+		return fmt.Errorf("verify DRBD resource %s: %w", resource, err)
+	}
+	fmt.Fprintf(out, "DRBD resource %s: online verification started. Out-of-sync blocks are reported in the "+
+		"kernel log; to resynchronise them: drbdadm disconnect %s; drbdadm connect %s (on the Secondary).\n",
+		resource, resource, resource)
+	return nil
+}
+
+// drbdState is this node's part of "drbdadm role|cstate": 8.4 prints
+// "Primary/Secondary", 9 prints "Primary".
+func drbdState(ctx context.Context, r runner.Runner, what, resource string) (string, error) {
+	res, err := r.Run(ctx, runner.Cmd{Path: drbdadm, Args: []string{what, resource}})
+	if err != nil {
+		return "", fmt.Errorf("DRBD resource %s: %w", resource, err)
+	}
+	local, _, _ := strings.Cut(string(bytes.TrimSpace(res.Stdout)), "/")
+	if local == "" {
+		return "", fmt.Errorf("DRBD resource %s: drbdadm %s printed nothing", resource, what)
+	}
+	return local, nil
+}

@@ -1,0 +1,289 @@
+package main
+
+import (
+	"compress/gzip"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/test/pgtest"
+)
+
+// cibRunningGroup writes a CIB whose status has g_postgres (one Dummy)
+// running on node, as crm_simulate computes it, and returns its path.
+func cibRunningGroup(t *testing.T, node string) string {
+	t.Helper()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.xml")
+	doc := `<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0" have-quorum="1">
+  <configuration>
+    <crm_config><cluster_property_set id="o"><nvpair id="o-s" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+    <nodes><node id="1" uname="qvddb1"/><node id="2" uname="qvddb2"/></nodes>
+    <resources><group id="g_postgres"><primitive id="p_postgres" class="ocf" provider="pacemaker" type="Dummy"/></group></resources>
+    <constraints><rsc_location id="l" rsc="g_postgres" node="` + node + `" score="50"/></constraints>
+  </configuration>
+  <status>
+    <node_state id="1" uname="qvddb1" in_ccm="true" crmd="online" join="member" expected="member"/>
+    <node_state id="2" uname="qvddb2" in_ccm="true" crmd="online" join="member" expected="member"/>
+  </status>
+</cib>`
+	if err := os.WriteFile(in, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "cib.xml")
+	exec(t, nil, "crm_simulate", "-x", in, "-S", "-O", out)
+	return out
+}
+
+// TestBackup: on the node running g_postgres, backup writes a pg_dump that
+// restores into a database with the same rows and the CIB, both 0600 in a
+// 0700 directory, and prunes older copies; on the other node it writes
+// nothing; a failed dump leaves no file behind.
+func TestBackup(t *testing.T) {
+	s := pgtest.New(t)
+	s.Start()
+	s.Exec(pgtest.DB, "set role "+pgtest.User+"; create table rows (n int); insert into rows select generate_series(1, 1000)")
+	t.Setenv("CIB_file", cibRunningGroup(t, "qvddb1"))
+	dir := filepath.Join(t.TempDir(), "backup")
+	args := []string{"--set", "pgsql.port=" + strconv.Itoa(s.Port), "backup", "--dir", dir, "--keep", "2",
+		"--pg-dump", filepath.Join(pgtest.BinDir, "pg_dump"), "--socket-dir", s.SocketDir}
+
+	out := backupOK(t, append(args, "--node", "qvddb2")...)
+	if !strings.Contains(out, "g_postgres runs on qvddb1, not on qvddb2: nothing to back up here") {
+		t.Errorf("on the passive node: %q", out)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the passive node created %s: %v", dir, err)
+	}
+
+	// Older copies, of which only the newest survives next to the new one.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	old := []string{"qvddb-2020-01-01T030000.dump", "qvddb-2020-01-02T030000.dump", "cib-2020-01-01T030000.xml.gz", "cib-2020-01-02T030000.xml.gz"}
+	for _, n := range append(old, "unrelated.txt") {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("old"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out = backupOK(t, append(args, "--node", "qvddb1")...)
+	for _, gone := range []string{old[0], old[2]} {
+		if !strings.Contains(out, filepath.Join(dir, gone)+" removed") {
+			t.Errorf("%s not reported removed: %q", gone, out)
+		}
+		if _, err := os.Stat(filepath.Join(dir, gone)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s survives pruning: %v", gone, err)
+		}
+	}
+	for _, kept := range []string{old[1], old[3], "unrelated.txt"} {
+		if _, err := os.Stat(filepath.Join(dir, kept)); err != nil {
+			t.Errorf("%s was removed: %v", kept, err)
+		}
+	}
+	dump := newest(t, dir, `^qvddb-\d{4}-\d\d-\d\dT\d{6}\.dump$`)
+	cibGz := newest(t, dir, `^cib-\d{4}-\d\d-\d\dT\d{6}\.xml\.gz$`)
+	for name, want := range map[string]os.FileMode{dir: 0o700 | os.ModeDir, dump: 0o600, cibGz: 0o600} {
+		st, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode() != want || st.Sys().(*syscall.Stat_t).Uid != 0 {
+			t.Errorf("%s: mode %v uid %d, want %v root", name, st.Mode(), st.Sys().(*syscall.Stat_t).Uid, want)
+		}
+	}
+
+	// The dump restores: the same rows in a new database.
+	s.Exec("postgres", "create database restored")
+	exec(t, nil, filepath.Join(pgtest.BinDir, "pg_restore"), "--host", s.SocketDir, "--port", strconv.Itoa(s.Port),
+		"--username", "postgres", "--no-owner", "--dbname", "restored", dump)
+	conn := s.Connect(context.Background(), "restored")
+	var count, sum int
+	if err := conn.QueryRow(context.Background(), "select count(*), sum(n) from rows").Scan(&count, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if count != 1000 || sum != 500500 {
+		t.Errorf("restored %d rows summing to %d, want 1000 and 500500", count, sum)
+	}
+
+	f, err := os.Open(cibGz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cibXML, err := io.ReadAll(z)
+	if err != nil || !strings.Contains(string(cibXML), `<group id="g_postgres">`) {
+		t.Errorf("the CIB backup: %v\n%.300s", err, cibXML)
+	}
+
+	// A dump that fails (server down) leaves neither a backup nor a temporary file.
+	s.Stop()
+	before, _ := os.ReadDir(dir)
+	code, out, stderr := runTool(t, runner.Exec{}, append(args, "--node", "qvddb1")...)
+	if code != exitFailed || !strings.Contains(stderr, "backup of database qvddb: ") {
+		t.Errorf("backup with the server down: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	after, _ := os.ReadDir(dir)
+	if len(after) != len(before) {
+		t.Errorf("a failed backup left files: %v, before %v", after, before)
+	}
+}
+
+// backupOK runs the tool with real commands and returns its stdout; it
+// fails the test unless the tool exits 0.
+func backupOK(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, stderr := runTool(t, runner.Exec{}, append([]string{"-q"}, args...)...)
+	if code != 0 {
+		t.Fatalf("%s: exit %d, stdout %q, stderr %q", strings.Join(args, " "), code, out, stderr)
+	}
+	return out
+}
+
+// newest is the last file in dir matching pattern.
+func newest(t *testing.T, dir, pattern string) string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile(pattern)
+	found := ""
+	for _, e := range entries {
+		if re.MatchString(e.Name()) && !strings.HasPrefix(e.Name(), "qvddb-2020") && !strings.HasPrefix(e.Name(), "cib-2020") {
+			found = filepath.Join(dir, e.Name())
+		}
+	}
+	if found == "" {
+		t.Fatalf("no file matching %s in %s", pattern, dir)
+	}
+	return found
+}
+
+// TestDRBDVerify: the verification is started on the Primary only, when
+// connected; 8.4's "Primary/Secondary" and 9's "Primary" both count.
+func TestDRBDVerify(t *testing.T) {
+	for _, tc := range []struct {
+		name, role, cstate string
+		storage            string
+		code               int
+		out                string // in stdout, or stderr when code != 0
+		verifies           bool
+	}{
+		{"Secondary", "Secondary/Primary", "Connected", "drbd", 0, "is Secondary here, not Primary", false},
+		{"Primary 8.4", "Primary/Secondary", "Connected", "drbd", 0, "online verification started", true},
+		{"Primary 9", "Primary", "Connected", "drbd", 0, "online verification started", true},
+		{"already verifying", "Primary/Secondary", "VerifyS/VerifyT", "drbd", 0, "already running", false},
+		{"disconnected", "Primary/Unknown", "WFConnection", "drbd", exitFailed, "not connected to its peer (connection state WFConnection)", false},
+		{"shared storage", "", "", "shared", 0, "no DRBD resource to verify", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			verified := false
+			r := runner.Func(func(_ context.Context, c runner.Cmd) (runner.Result, error) {
+				switch strings.Join(c.Args, " ") {
+				case "role postgres":
+					return runner.Result{Stdout: []byte(tc.role + "\n")}, nil
+				case "cstate postgres":
+					return runner.Result{Stdout: []byte(tc.cstate + "\n")}, nil
+				case "verify postgres":
+					verified = true
+					return runner.Result{}, nil
+				}
+				t.Errorf("unexpected command %s", c)
+				return runner.Result{}, nil
+			})
+			set := []string{"--set", "storage=" + tc.storage}
+			if tc.storage == "shared" {
+				set = append(set, "--set", "shared.device=/dev/disk/by-id/san")
+			}
+			code, out, stderr := runTool(t, r, append(set, "-q", "drbd-verify")...)
+			got := out
+			if code != 0 {
+				got = stderr
+			}
+			if code != tc.code || !strings.Contains(got, tc.out) || verified != tc.verifies {
+				t.Errorf("exit %d, verify run %v, stdout %q, stderr %q; want exit %d, verify %v, %q",
+					code, verified, out, stderr, tc.code, tc.verifies, tc.out)
+			}
+		})
+	}
+}
+
+// TestTimerUnits: systemd accepts the shipped units, the timers fire in the
+// 3-4 a.m. maintenance window (the verification on Saturdays, like the
+// runbook's cron line), and each service's command line names a command
+// the tool has.
+func TestTimerUnits(t *testing.T) {
+	dir := t.TempDir()
+	units, err := filepath.Glob("systemd/*")
+	if err != nil || len(units) != 4 {
+		t.Fatalf("units: %v %v", units, err)
+	}
+	var copies []string
+	for _, u := range units {
+		data, err := os.ReadFile(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// systemd-analyze verify checks that ExecStart exists; the test
+		// binary stands in for the not necessarily installed tool.
+		text := strings.ReplaceAll(string(data), "/usr/sbin/qvd-ha-bootstrap", os.Args[0])
+		copies = append(copies, filepath.Join(dir, filepath.Base(u)))
+		if err := os.WriteFile(copies[len(copies)-1], []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if cmdline, ok := strings.CutPrefix(line, "ExecStart=/usr/sbin/qvd-ha-bootstrap "); ok {
+				code, _, stderr := runTool(t, noRunner(t), append(strings.Fields(cmdline), "--help")...)
+				if code != 0 {
+					t.Errorf("%s: %q: exit %d: %s", u, cmdline, code, stderr)
+				}
+			}
+		}
+	}
+	if out := exec(t, nil, "systemd-analyze", append([]string{"verify", "--man=no"}, copies...)...); out != "" {
+		t.Errorf("systemd-analyze verify:\n%s", out)
+	}
+	for timer, want := range map[string]*regexp.Regexp{
+		"qvd-ha-backup.timer":      regexp.MustCompile(`^\w{3} \d{4}-\d\d-\d\d 03:00:00`),
+		"qvd-ha-drbd-verify.timer": regexp.MustCompile(`^Sat \d{4}-\d\d-\d\d 03:30:00`),
+	} {
+		data, err := os.ReadFile(filepath.Join("systemd", timer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec := regexp.MustCompile(`(?m)^OnCalendar=(.*)$`).FindStringSubmatch(string(data))
+		if spec == nil {
+			t.Fatalf("%s has no OnCalendar=", timer)
+		}
+		out := exec(t, nil, "systemd-analyze", "calendar", "--iterations=7", spec[1])
+		n := 0
+		for _, m := range regexp.MustCompile(`(?m)(?:Next elapse|Iter\. #\d+): (.*)$`).FindAllStringSubmatch(out, -1) {
+			n++
+			if !want.MatchString(m[1]) {
+				t.Errorf("%s fires at %s, outside its window", timer, m[1])
+			}
+		}
+		if n != 7 {
+			t.Errorf("%s: %d elapses, want 7:\n%s", timer, n, out)
+		}
+	}
+	// RandomizedDelaySec keeps the backup inside 3-4 a.m.
+	data, _ := os.ReadFile("systemd/qvd-ha-backup.timer")
+	if m := regexp.MustCompile(`(?m)^RandomizedDelaySec=(\d+)min$`).FindStringSubmatch(string(data)); m == nil {
+		t.Error("qvd-ha-backup.timer: no RandomizedDelaySec=Nmin")
+	} else if n, _ := strconv.Atoi(m[1]); n >= 60 {
+		t.Errorf("RandomizedDelaySec=%dmin can push the backup out of the 3-4 a.m. window", n)
+	}
+}
