@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/netip"
 	"os"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/urfave/cli/v2"
 
+	"github.com/qvd-ha/qvd-ha/agents/runner"
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
 	"github.com/qvd-ha/qvd-ha/bootstrap/files"
 	"github.com/qvd-ha/qvd-ha/bootstrap/nodeconf"
@@ -181,6 +183,9 @@ func dbInitStep(cCtx *cli.Context, c *config.Config) error {
 	if !strings.Contains(cCtx.String("admin"), "port=") && os.Getenv("PGPORT") == "" {
 		cfg.Port = uint16(c.PGPort)
 	}
+	if err := peerAsSuperuser(cfg); err != nil {
+		return fmt.Errorf("db-init: %w", err)
+	}
 	ctx, cancel := context.WithTimeout(cCtx.Context, cCtx.Duration("timeout"))
 	defer cancel()
 	admin, err := pgx.ConnectConfig(ctx, cfg)
@@ -199,6 +204,27 @@ func dbInitStep(cCtx *cli.Context, c *config.Config) error {
 	if err != nil {
 		return fmt.Errorf("db-init: %w", err)
 	}
+	return nil
+}
+
+// peerAsSuperuser lets root reach PostgreSQL's socket as the superuser's
+// own system account when no password is given: peer authentication, the
+// default for "local all postgres", then admits it, and no password for
+// postgres has to exist anywhere.
+func peerAsSuperuser(cfg *pgx.ConnConfig) error {
+	if os.Geteuid() != 0 || cfg.Password != "" || !strings.HasPrefix(cfg.Host, "/") || cfg.User == "root" {
+		return nil
+	}
+	u, err := user.Lookup(cfg.User)
+	if err != nil {
+		var unknown user.UnknownUserError
+		if errors.As(err, &unknown) {
+			return nil // a database role with no system account: libpq's other methods apply
+		}
+		return fmt.Errorf("--admin: %w", err)
+	}
+	cred := runner.As(u)
+	cfg.DialFunc = pgsetup.DialAs(int(cred.Uid), int(cred.Gid))
 	return nil
 }
 

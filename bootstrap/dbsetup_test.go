@@ -64,7 +64,10 @@ func TestPostgresAndDBInit(t *testing.T) {
 	s.Exec("postgres", "drop database "+pgtest.DB)
 	s.Exec("postgres", "drop role "+pgtest.User)
 	// The administrator's own lines, which must survive; no line lets qvd in.
-	adminHBA := "# admin: superuser over the socket\nlocal all postgres trust\n"
+	// postgres gets in over the socket by peer authentication only (the
+	// packaged default, which root's db-init must pass) and over TCP with
+	// its password (the test's own connection).
+	adminHBA := "# admin: superuser\nlocal all postgres peer\nhost all postgres 127.0.0.1/32 md5\n"
 	hba := filepath.Join(s.Data, "pg_hba.conf")
 	if err := os.WriteFile(hba, []byte(adminHBA), 0o600); err != nil {
 		t.Fatal(err)
@@ -99,8 +102,8 @@ func TestPostgresAndDBInit(t *testing.T) {
 		{conf, "default_transaction_isolation = 'serializable'"},
 		{conf, "listen_addresses = 'localhost,127.0.0.1,192.0.2.10'"},
 		{conf, "password_encryption = 'scram-sha-256'"},
-		{hba, "# admin: superuser over the socket"},
-		{hba, "local all postgres trust"},
+		{hba, "# admin: superuser"},
+		{hba, "local all postgres peer"},
 		{ident, "pacemaker  root qvd"},
 	} {
 		if !strings.Contains(first[want.file], want.line+"\n") {
@@ -126,7 +129,16 @@ func TestPostgresAndDBInit(t *testing.T) {
 	dbArgs := append(append([]string{}, set...), "db-init", "--admin", admin)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
-	su := s.Connect(ctx, "postgres")
+	superuser := func(db string) *pgx.Conn {
+		t.Helper()
+		conn, err := pgx.Connect(ctx, fmt.Sprintf("host=127.0.0.1 port=%d user=postgres dbname=%s password=%s", s.Port, db, pgtest.SuperuserPassword))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close(context.Background()) })
+		return conn
+	}
+	su := superuser("postgres")
 	countRoles := func() int {
 		t.Helper()
 		var n int
@@ -148,6 +160,14 @@ func TestPostgresAndDBInit(t *testing.T) {
 	}
 	if out := runOK(t, dbArgs...); !strings.Contains(out, "up to date") || strings.Contains(out, "done:") {
 		t.Errorf("second db-init: %q", out)
+	}
+	// db-init reached the socket as postgres; every thread is root again.
+	tasks, _ := filepath.Glob("/proc/self/task/*/status")
+	for _, task := range tasks {
+		status, err := os.ReadFile(task)
+		if err == nil && (!strings.Contains(string(status), "\nUid:\t0\t0\t0\t0\n") || !strings.Contains(string(status), "\nGid:\t0\t0\t0\t0\n")) {
+			t.Errorf("%s: a thread is not root after db-init:\n%s", task, status)
+		}
 	}
 
 	// qvd over TCP with its password: only the scram-sha-256 lines allow it.
@@ -187,7 +207,9 @@ func TestPostgresAndDBInit(t *testing.T) {
 
 	// A changed password and an emptied table are repaired, then quiet again.
 	t.Setenv("QVD_TEST_PW", "new-"+testPassword)
-	s.Exec(pgtest.DB, "delete from pacemaker_monitor")
+	if _, err := superuser(pgtest.DB).Exec(ctx, "delete from pacemaker_monitor"); err != nil {
+		t.Fatal(err)
+	}
 	out = runOK(t, dbArgs...)
 	if !strings.Contains(out, "done: set the password of role qvd") || !strings.Contains(out, "done: insert one row") {
 		t.Errorf("db-init after changes: %q", out)

@@ -28,6 +28,9 @@ const (
 	DB       = "qvddb"
 	User     = "qvd"
 	Password = "qvd-test-secret"
+	// SuperuserPassword is postgres's, for tests that take the socket's
+	// trust away from it.
+	SuperuserPassword = "postgres-pw"
 )
 
 // Server is a private PostgreSQL instance. It is created stopped.
@@ -66,7 +69,7 @@ func New(t testing.TB) *Server {
 	})
 
 	pwfile := filepath.Join(root, "pw")
-	if err := os.WriteFile(pwfile, []byte("postgres-pw\n"), 0o600); err != nil {
+	if err := os.WriteFile(pwfile, []byte(SuperuserPassword+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s.chown(pwfile)
