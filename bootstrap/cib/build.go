@@ -60,7 +60,7 @@ func Build(c *config.Config) *CIB {
 	cfg.RscDefaults = &Defaults{Meta: []NVSet{nvset("rsc-options",
 		"resource-stickiness", strconv.Itoa(Stickiness),
 		"migration-threshold", "2",
-		"failure-timeout", "3min",
+		"failure-timeout", duration(t.FailureTimeout),
 	)}}
 	res := &cfg.Resources
 	cons := &cfg.Constraints
@@ -96,7 +96,7 @@ func Build(c *config.Config) *CIB {
 			// No pghost and no monitor_password: the monitor uses the local
 			// socket with peer authentication (pg_ident map root -> db.user).
 			primitive(IDPgSQL, "ocf", "qvd", "pgsql",
-				[]string{"pgdata", c.PGData, "pgport", strconv.Itoa(c.PGPort), "pgdb", c.DBName, "monitor_user", c.DBUser},
+				[]string{"pgdata", c.PGData, "pgctl", c.PGCtl, "pgport", strconv.Itoa(c.PGPort), "pgdb", c.DBName, "monitor_user", c.DBUser},
 				ops(IDPgSQL, t.PgSQL)...),
 		}}
 	res.Groups = append(res.Groups, group)
@@ -212,3 +212,11 @@ func nvset(id string, pairs ...string) NVSet {
 func (s NVSet) ptr() *NVSet { return &s }
 
 func secs(d time.Duration) string { return strconv.Itoa(int(d/time.Second)) + "s" }
+
+// duration writes whole minutes as minutes: "3min" reads as the runbook does.
+func duration(d time.Duration) string {
+	if d >= time.Minute && d%time.Minute == 0 {
+		return strconv.Itoa(int(d/time.Minute)) + "min"
+	}
+	return secs(d)
+}

@@ -71,6 +71,7 @@ type Config struct {
 	FSDirectory string
 
 	PGData string
+	PGCtl  string
 	PGPort int
 	DBName string
 	DBUser string
@@ -107,6 +108,9 @@ type Timers struct {
 	// PriorityFencingDelay delays fencing of the node that runs the
 	// database, so that it wins a fence race.
 	PriorityFencingDelay time.Duration
+	// FailureTimeout forgets a resource's failures, so that a node banned
+	// by migration-threshold may run it again.
+	FailureTimeout time.Duration
 }
 
 // Ops are the timers of a primitive without promotion.

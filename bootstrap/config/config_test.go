@@ -93,6 +93,7 @@ func TestBadConfig(t *testing.T) {
 		{"storage", "", []string{"storage=nfs"}, []string{`--set: storage: "nfs" is neither drbd nor shared`}},
 		{"shared without device", "", []string{"storage=shared"}, []string{`shared.device: "" is not an absolute path`}},
 		{"fence target", "", []string{"node1.fence_target=vm 1"}, []string{`--set: node1.fence_target: "vm 1" must be a domain or VM name without spaces, ';', ',', ':' or '='`}},
+		{"pg_ctl by name", "", []string{"pgsql.pgctl=pg_ctl"}, []string{`--set: pgsql.pgctl: "pg_ctl" is not an absolute path`}},
 		{"pgdata off the filesystem", "", []string{"pgsql.pgdata=/srv/pg"}, []string{"--set: pgsql.pgdata: /srv/pg is not on the replicated filesystem /var/lib/pgsql/data (fs.directory)"}},
 		{"password in file", "", []string{"db.password_source=changeme"}, []string{`--set: db.password_source: "changeme" is not prompt, file:/ABSOLUTE/PATH or env:NAME`}},
 		{"xenapi password", "", []string{"fencing=xenapi", "fencing.password_source=pass"}, []string{`--set: fencing.password_source: "pass" is not script:/ABSOLUTE/PATH or cibsecret (a password in the CIB is not offered)`}},

@@ -60,6 +60,7 @@ var keys = concat(
 		{"fs.directory", "/var/lib/pgsql/data", "", str(func(c *Config) *string { return &c.FSDirectory })},
 		{"pgsql.pgdata", "/var/lib/pgsql/data", "PostgreSQL data directory (on the filesystem above) and port.", str(func(c *Config) *string { return &c.PGData })},
 		{"pgsql.port", "5432", "", num(func(c *Config) *int { return &c.PGPort })},
+		{"pgsql.pgctl", "/usr/bin/pg_ctl", "pg_ctl of the server's version (SLES: /usr/bin/pg_ctl from update-alternatives; Debian:\n/usr/lib/postgresql/VERSION/bin/pg_ctl).", str(func(c *Config) *string { return &c.PGCtl })},
 		{"db.name", "qvddb", "QVD database and its owner (runbook 8.1). The monitor of ocf:qvd:pgsql connects as db.user with\npeer authentication (pg_ident map from root): no password in the CIB.", str(func(c *Config) *string { return &c.DBName })},
 		{"db.user", "qvd", "", str(func(c *Config) *string { return &c.DBUser })},
 		{"db.password_source", "prompt", "Where the QVD user's password comes from: prompt, file:PATH (mode 0600), or env:NAME.\nThe password itself never belongs in this file.", str(func(c *Config) *string { return &c.DBPasswordSource })},
@@ -95,6 +96,7 @@ var keys = concat(
 		{"timer.fence.monitor_interval", "60", "", sec(func(c *Config) *time.Duration { return &c.Timers.FenceMonitor })},
 		{"timer.fence.monitor_timeout", "20", "", sec(func(c *Config) *time.Duration { return &c.Timers.FenceMonitorTimeout })},
 		{"timer.priority_fencing_delay", "15", "Seconds by which fencing of the node running the database is delayed, so that it wins a\nfence race after a split (it must exceed the time one fencing action takes).", sec(func(c *Config) *time.Duration { return &c.Timers.PriorityFencingDelay })},
+		{"timer.failure_timeout", "180", "Seconds after which a resource's failures are forgotten (rsc_defaults failure-timeout): a node\nthat migration-threshold (2) banned may run the database again.", sec(func(c *Config) *time.Duration { return &c.Timers.FailureTimeout })},
 	},
 )
 

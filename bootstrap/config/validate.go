@@ -102,6 +102,7 @@ func (c *Config) Validate() Problems {
 	if absolute(&p, "pgsql.pgdata", c.PGData) && path.IsAbs(c.FSDirectory) && !within(c.PGData, c.FSDirectory) {
 		p.add("pgsql.pgdata: %s is not on the replicated filesystem %s (fs.directory)", c.PGData, c.FSDirectory)
 	}
+	absolute(&p, "pgsql.pgctl", c.PGCtl)
 	port(&p, "pgsql.port", c.PGPort)
 	if !identifier.MatchString(c.DBName) {
 		p.add("db.name: %q is not a plain database name (letters, digits, _)", c.DBName)
