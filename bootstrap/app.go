@@ -163,6 +163,7 @@ func newApp(stdout, stderr io.Writer, r runner.Runner) *cli.App {
 	app.Commands = append(app.Commands, nodeCommands(r)...)
 	app.Commands = append(app.Commands, dbCommands()...)
 	app.Commands = append(app.Commands, maintenanceCommands(r)...)
+	app.Commands = append(app.Commands, storageCommands(r)...)
 	return app
 }
 

@@ -50,8 +50,7 @@ func dbCommands() []*cli.Command {
 				"user's pg_hba.conf lines and the pacemaker peer map (runbook 8.2); other lines are kept",
 			Flags: []cli.Flag{dryRunFlag,
 				&cli.StringFlag{Name: "pgdata", Usage: "data `DIR` (default: pgsql.pgdata)"},
-				&cli.StringFlag{Name: "node", Usage: "this node's `NAME` (default: the host name)"},
-				&cli.StringFlag{Name: "listen", Usage: "listen_addresses `VALUE` instead of localhost, this node's LAN address and db.ip ('*' for all)"},
+				&cli.StringFlag{Name: "listen", Usage: "listen_addresses `VALUE` instead of localhost and db.ip ('*' for all)"},
 				&cli.StringSliceFlag{Name: "allow", Usage: "also let the QVD user in from `CIDR` (the QVD nodes; repeatable)"},
 			},
 			Action: withConfig(postgresStep),
@@ -87,11 +86,7 @@ func dbCommands() []*cli.Command {
 }
 
 func postgresStep(cCtx *cli.Context, c *config.Config) error {
-	node, err := thisNode(cCtx, c)
-	if err != nil {
-		return err
-	}
-	listen := pgsetup.ListenAddresses(c, node)
+	listen := pgsetup.ListenAddresses(c)
 	if l := cCtx.String("listen"); l != "" {
 		listen = strings.Split(l, ",")
 	}

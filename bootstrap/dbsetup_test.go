@@ -79,7 +79,7 @@ func TestPostgresAndDBInit(t *testing.T) {
 	t.Setenv("QVD_TEST_PW", testPassword)
 	set := []string{"--set", "node1.lan_addr=127.0.0.1", "--set", "pgsql.port=" + strconv.Itoa(s.Port),
 		"--set", "db.password_source=env:QVD_TEST_PW"}
-	pgArgs := append(append([]string{}, set...), "postgres", "--pgdata", s.Data, "--node", "qvddb1")
+	pgArgs := append(append([]string{}, set...), "postgres", "--pgdata", s.Data)
 	conf := filepath.Join(s.Data, "postgresql.conf")
 	files := []string{conf, hba, ident}
 
@@ -100,7 +100,7 @@ func TestPostgresAndDBInit(t *testing.T) {
 	}
 	for _, want := range []struct{ file, line string }{
 		{conf, "default_transaction_isolation = 'serializable'"},
-		{conf, "listen_addresses = 'localhost,127.0.0.1,192.0.2.10'"},
+		{conf, "listen_addresses = 'localhost,192.0.2.10'"},
 		{conf, "password_encryption = 'scram-sha-256'"},
 		{hba, "# admin: superuser"},
 		{hba, "local all postgres peer"},

@@ -26,7 +26,7 @@ func maintenanceCommands(r runner.Runner) []*cli.Command {
 			Name: "backup",
 			Usage: "on the node running the database: pg_dump of the QVD database and the CIB, dated, mode 0600 " +
 				"(runbook maintenance 3-4; the qvd-ha-backup timer runs it nightly at 3 a.m. on both nodes)",
-			Description: "Does nothing on the node that does not run " + cib.IDGroup + ". Writes DIR/DB-TIME.dump " +
+			UsageText: "Does nothing on the node that does not run " + cib.IDGroup + ". Writes DIR/DB-TIME.dump " +
 				"(pg_dump --format=custom: compressed; restore with pg_restore) and DIR/cib-TIME.xml.gz (restore with " +
 				"cibadmin --replace --xml-file), then removes all but the newest --keep of each.",
 			Flags: []cli.Flag{

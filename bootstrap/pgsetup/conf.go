@@ -31,10 +31,13 @@ const (
 	atStart = true
 )
 
-// ListenAddresses are the addresses PostgreSQL listens on: localhost, this
-// node's LAN address and the database's floating address.
-func ListenAddresses(c *config.Config, node config.Node) []string {
-	return uniq([]string{"localhost", node.LANAddr, c.DBIP})
+// ListenAddresses are the addresses PostgreSQL listens on: localhost and
+// the database's floating address, which QVD connects to. Not a node's own
+// address: postgresql.conf lives on the replicated filesystem, so both
+// nodes start the server with the same file, and neither has the other's
+// address.
+func ListenAddresses(c *config.Config) []string {
+	return uniq([]string{"localhost", c.DBIP})
 }
 
 // Conf is postgresql.conf with the managed block (runbook 8.2 and
