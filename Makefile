@@ -22,7 +22,7 @@ TOOLS  := qvd-ha-bootstrap=bootstrap
 bin = $(firstword $(subst =, ,$1))
 src = $(lastword $(subst =, ,$1))
 
-.PHONY: all build man install test test-drbd bench lint services generate demo-pgsql clean
+.PHONY: all build man install test test-drbd bench lint services generate demo demo-status demo-down demo-pgsql clean
 
 all: build man
 
@@ -82,8 +82,25 @@ lint:
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-# The main job until the demo cluster exists: ocf:qvd:pgsql installed and
-# driven by Pacemaker's own tools against a private PostgreSQL.
+# The main job: a two-node cluster on this machine (network namespaces),
+# running the CIB qvd-ha-bootstrap writes on the installed agents, fenced
+# through libvirtd. bin/qvd-ha-demo drives it by hand (see its output).
+demo: install services
+	$(GO) build -o bin/qvd-ha-demo ./test/cluster/demo
+	bin/qvd-ha-demo up
+
+# Exit status 0 only when the database group is started.
+demo-status:
+	@$(GO) build -o bin/qvd-ha-demo ./test/cluster/demo
+	@bin/qvd-ha-demo status
+
+# Removes every namespace, power domain, mount, loop device and process.
+demo-down:
+	@$(GO) build -o bin/qvd-ha-demo ./test/cluster/demo
+	bin/qvd-ha-demo down
+
+# ocf:qvd:pgsql alone, driven by Pacemaker's own tools against a private
+# PostgreSQL.
 demo-pgsql: install
 	bash test/demo-pgsql.sh
 
@@ -93,3 +110,5 @@ generate:
 
 clean:
 	rm -rf bin man
+
+include rpm/rpm.mk

@@ -16,9 +16,12 @@ packages=(
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
 	openssh-server openssh-client   # fence_qvd_libvirt's qemu+ssh test runs its own sshd
 	pacemaker corosync crmsh        # the namespace cluster, crm configure load, crm_simulate
-	xfsprogs                        # the cluster's shared disk
+	xfsprogs kmod                   # the cluster's shared disk (the Filesystem agent runs modprobe)
+	systemd                         # systemd-analyze checks the shipped units and timers
+	bsd-mailx                       # mail, which MailTo runs (with exim4's local delivery)
 	drbd-utils                      # drbdadm for the bootstrap's DRBD configuration checks
 	debootstrap busybox-static e2fsprogs cpio  # the qemu guest image of the DRBD tier
+	rpm rpmlint createrepo-c zypper elfutils   # make rpm, rpmlint, and the zypper install test
 )
 apt-get update
 apt-get install -y --no-install-recommends "${packages[@]}"

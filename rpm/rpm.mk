@@ -1,0 +1,54 @@
+# SLES packages: included from the top-level Makefile (or
+# `make -f Makefile -f rpm/rpm.mk rpm`). See rpm/README.md.
+#
+#   make dist      vendored source tarball and versioned spec in $(RPM_OUT)
+#   make rpm       binary and source RPMs in $(RPM_OUT)/RPMS and SRPMS
+#   make rpmlint   rpmlint on them, with rpm/qvd-ha-rpmlintrc
+
+# Included twice (by the Makefile and by -f) is the same as once.
+ifndef QVD_HA_RPM_MK
+QVD_HA_RPM_MK := 1
+
+RPM_OUT  ?= $(CURDIR)/rpm/out
+RPMBUILD ?= rpmbuild
+RPMLINT  ?= rpmlint
+
+# From git, on first use only (the build inside rpmbuild runs this
+# Makefile from the tarball, without git), and once: a commit landing
+# during `make rpmlint` must not change it halfway.
+RPM_VERSION ?= $(eval RPM_VERSION := $$(shell bash rpm/version.sh))$(RPM_VERSION)
+
+# Debian's rpm: the SUSE macros the spec needs come from the shim, and the
+# BuildRequires cannot be checked (rpm's database knows nothing of what dpkg
+# installed). On an rpm-based system neither applies.
+RPMBUILD_DEBIAN = $(if $(filter debian,$(shell rpm --eval '%{_vendor}' 2>/dev/null)),--nodeps --load rpm/debian-shim.macros)
+
+.PHONY: dist rpm rpmlint clean-rpm
+
+dist:
+	@test -n "$(RPM_VERSION)" || { echo "rpm/version.sh gave no version" >&2; exit 1; }
+	bash rpm/dist.sh '$(RPM_VERSION)' '$(RPM_OUT)' '$(GO)'
+
+# -ba: the source RPM too. The build runs in $(RPM_OUT)/BUILD from the
+# tarball, never in this checkout's bin/ and man/.
+rpm: dist
+	$(RPMBUILD) -ba $(RPMBUILD_DEBIAN) --define '_topdir $(RPM_OUT)' $(RPM_OUT)/SPECS/qvd-ha.spec
+
+# rpm/rpmlint.toml turns on the checks Debian's rpmlint has but does not
+# run by default (as openSUSE's configuration does). The debuginfo package
+# is left out: Debian's rpmlint 2.4 crashes on its .debug files (it decodes
+# readelf's output as UTF-8, and the interpreter name readelf prints for a
+# .debug file is whatever bytes lie at that offset).
+RPM_PACKAGES := resource-agents fence-agents bootstrap
+
+rpmlint: rpm
+	$(RPMLINT) --config rpm/rpmlint.toml --rpmlintrc rpm/qvd-ha-rpmlintrc \
+	  $(foreach p,$(RPM_PACKAGES),$(RPM_OUT)/RPMS/*/qvd-ha-$p-$(RPM_VERSION)-*.rpm) \
+	  $(RPM_OUT)/SRPMS/qvd-ha-$(RPM_VERSION)-*.src.rpm
+
+# `make clean` removes the default output directory too.
+clean: clean-rpm
+clean-rpm:
+	rm -rf rpm/out
+
+endif
