@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,6 +17,16 @@ import (
 // Write replaces name with data. A new file gets perm; an existing one keeps
 // the mode and the owner it had (postgres must still read its pg_hba.conf).
 func Write(name string, data []byte, perm os.FileMode) error {
+	return WriteFunc(name, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteFunc replaces name with what fill writes, as Write does; a fill that
+// fails leaves name as it was, so an interrupted dump never passes for a
+// finished one.
+func WriteFunc(name string, perm os.FileMode, fill func(io.Writer) error) error {
 	owner := -1
 	var group int
 	if st, err := os.Stat(name); err == nil {
@@ -29,7 +40,7 @@ func Write(name string, data []byte, perm os.FileMode) error {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	defer os.Remove(tmp.Name()) // nothing left to remove after the rename
-	_, err = tmp.Write(data)
+	err = fill(tmp)
 	if err == nil && owner >= 0 {
 		err = tmp.Chown(owner, group)
 	}

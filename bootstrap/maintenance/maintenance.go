@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/bootstrap/files"
 )
 
 // Commands the jobs run; on a node they come from PATH (systemd's default
@@ -90,7 +91,7 @@ func (b Backup) Run(ctx context.Context, r runner.Runner, out io.Writer) error {
 	stamp := b.Now.Format("2006-01-02T150405")
 
 	dump := filepath.Join(b.Dir, b.DB+"-"+stamp+".dump")
-	if err := writeAtomic(dump, func(f io.Writer) error {
+	if err := files.WriteFunc(dump, 0o600, func(f io.Writer) error {
 		_, err := r.Run(ctx, runner.Cmd{Path: b.PGDump, Credential: b.DBA, Stdout: f,
 			Args: []string{"--format=custom", "--host", b.Host, "--port", strconv.Itoa(b.Port), "--dbname", b.DB}})
 		return err
@@ -100,7 +101,7 @@ func (b Backup) Run(ctx context.Context, r runner.Runner, out io.Writer) error {
 	fmt.Fprintf(out, "%s written\n", dump)
 
 	cib := filepath.Join(b.Dir, "cib-"+stamp+".xml.gz")
-	if err := writeAtomic(cib, func(f io.Writer) error {
+	if err := files.WriteFunc(cib, 0o600, func(f io.Writer) error {
 		res, err := r.Run(ctx, runner.Cmd{Path: cibadmin, Args: []string{"--query"}})
 		if err != nil {
 			return err
@@ -125,27 +126,6 @@ func (b Backup) Run(ctx context.Context, r runner.Runner, out io.Writer) error {
 		}
 	}
 	return nil
-}
-
-// writeAtomic creates name with mode 0600 from what fill writes, so that an
-// interrupted dump never looks like a finished backup.
-func writeAtomic(name string, fill func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // nothing left to remove after the rename
-	err = fill(tmp)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if closeErr := tmp.Close(); err == nil {
-		err = closeErr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name)
-	}
-	return err
 }
 
 // prune removes all but the newest keep files named prefix<time>suffix; the

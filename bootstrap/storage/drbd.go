@@ -77,13 +77,7 @@ func (s *session) drbd(ctx context.Context, data dataDir) (err error) {
 		err = fmt.Errorf("%w; %s keeps the old data: fix the cause and run storage-init --yes --force again",
 			err, data.orig)
 	}()
-	if err := s.mkfs(ctx); err != nil {
-		return err
-	}
-	if err := s.moveAside(data); err != nil {
-		return err
-	}
-	if err := s.fill(ctx, data); err != nil {
+	if err := s.populate(ctx, data); err != nil {
 		return err
 	}
 	// The sync goes on without a Primary: the source is UpToDate.

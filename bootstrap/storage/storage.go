@@ -237,13 +237,7 @@ func (s *session) shared(ctx context.Context, data dataDir) error {
 			s.Node, s.Dir, data.orig, s.Peer)
 		return nil
 	}
-	if err := s.mkfs(ctx); err != nil {
-		return err
-	}
-	if err := s.moveAside(data); err != nil {
-		return err
-	}
-	if err := s.fill(ctx, data); err != nil {
+	if err := s.populate(ctx, data); err != nil {
 		return err
 	}
 	if s.Act {
@@ -257,6 +251,17 @@ func (s *session) shared(ctx context.Context, data dataDir) error {
 // mkfs makes the filesystem on Device. Without Force the disk was found
 // blank and mkfs is not told to overwrite: a signature that appeared since
 // makes it fail.
+// populate makes the filesystem and moves the data directory onto it.
+func (s *session) populate(ctx context.Context, data dataDir) error {
+	if err := s.mkfs(ctx); err != nil {
+		return err
+	}
+	if err := s.moveAside(data); err != nil {
+		return err
+	}
+	return s.fill(ctx, data)
+}
+
 func (s *session) mkfs(ctx context.Context) error {
 	xfs := s.FSType == "xfs"
 	var args []string
