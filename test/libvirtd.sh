@@ -9,6 +9,28 @@ set -euo pipefail
 
 answers() { timeout 5 virsh -c qemu:///system version >/dev/null 2>&1; }
 
+# The namespace cluster's power switch (test/cluster/power.go): libvirtd
+# runs this hook synchronously on every qemu domain event; a domain with a
+# switch in /run/qvd-ha/power gets the event passed on. libvirtd reads its
+# hooks when it starts, so a new or changed hook means a restart.
+hook=/etc/libvirt/hooks/qemu
+hook_text='#!/bin/sh
+# Installed by qvd-ha test/libvirtd.sh: hands qemu domain events to the
+# namespace cluster power switch of the domain, if it has one. It must not
+# call back into libvirt.
+switch=/run/qvd-ha/power/$1
+[ -x "$switch" ] || exit 0
+exec "$switch" "$2" "$3" </dev/null'
+if [ "$(cat "$hook" 2>/dev/null)" != "$hook_text" ]; then
+	mkdir -p "$(dirname "$hook")"
+	printf '%s\n' "$hook_text" >"$hook"
+	chmod 0755 "$hook"
+	if pid=$(pgrep -x libvirtd); then
+		kill "$pid"
+		for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	fi
+fi
+
 if answers; then
 	exit 0
 fi

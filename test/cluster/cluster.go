@@ -4,12 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/xml"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,178 +22,161 @@ type Cluster struct {
 	Dir   string
 	net   network
 	disks []*SharedDisk
+	power []string // libvirt power domains, when the cluster has them
+}
+
+// Options shape a cluster before its nodes boot.
+type Options struct {
+	// Watch is the event recorder (nodewatch) node-init starts; "" for
+	// none. MountPoint is the directory it watches for mounts.
+	Watch, MountPoint string
 }
 
 // New creates the network and two nodes, boots them and waits until both
 // are online. Everything is removed in t.Cleanup.
 func New(t testing.TB) *Cluster {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Fatal("the cluster harness needs root (namespaces, corosync, pacemaker)")
-	}
 	id := make([]byte, 3)
 	_, _ = rand.Read(id)
 	name := "qvd" + hex.EncodeToString(id)
-	dir, err := os.MkdirTemp("", name+"-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	c := &Cluster{Name: name, Dir: dir, net: network{prefix: name}}
-	t.Cleanup(c.destroy)
-	if err := c.net.create(); err != nil {
-		t.Fatal(err)
-	}
-	for i := 1; i <= 2; i++ {
-		n := &Node{Name: fmt.Sprintf("qvddb%d", i), ID: i, NS: fmt.Sprintf("%sn%d", name, i),
-			LANIP: lanPrefix + strconv.Itoa(i), XoverIP: xoverPrefix + strconv.Itoa(i),
-			Dir: filepath.Join(dir, fmt.Sprintf("qvddb%d", i)), tag: fmt.Sprintf("n%d", i)}
-		if err := ip("netns", "add", n.NS); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.net.plug(n.NS, "eth0", "brlan", n.tag, n.LANIP); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.net.plug(n.NS, "eth1", "brxo", n.tag, n.XoverIP); err != nil {
-			t.Fatal(err)
-		}
-		c.Nodes = append(c.Nodes, n)
-	}
-	conf := c.corosyncConf()
-	authkey, err := corosync.NewAuthkey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range c.Nodes {
-		if err := n.prepare(conf, authkey); err != nil {
-			t.Fatal(err)
-		}
-		if err := n.Boot(); err != nil {
-			t.Fatal(err)
-		}
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if err := c.WaitOnline(ctx, c.Nodes...); err != nil {
+	c, err := Create(ctx, name, filepath.Join(os.TempDir(), name), Options{})
+	if c != nil {
+		t.Cleanup(c.Destroy)
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
-// corosyncConf is what `qvd-ha-bootstrap corosync` writes for this
-// topology (knet, the LAN and crossover links, two_node, encrypted with an
-// authkey both nodes share), with the harness's token of 3 s.
-func (c *Cluster) corosyncConf() []byte {
+// Attach describes the cluster called name whose state is in dir, without
+// creating anything: what Destroy needs after the process that created it
+// has gone (make demo-down).
+func Attach(name, dir string) *Cluster {
+	c := &Cluster{Name: name, Dir: dir, net: network{prefix: name}}
+	for i := 1; i <= 2; i++ {
+		c.Nodes = append(c.Nodes, &Node{Name: fmt.Sprintf("qvddb%d", i), ID: i, NS: fmt.Sprintf("%sn%d", name, i),
+			LANIP: lanPrefix + strconv.Itoa(i), XoverIP: xoverPrefix + strconv.Itoa(i),
+			Dir: filepath.Join(dir, fmt.Sprintf("qvddb%d", i)), tag: fmt.Sprintf("n%d", i)})
+		c.power = append(c.power, c.powerDomain(i))
+	}
+	c.disks = []*SharedDisk{c.sharedDisk()}
+	return c
+}
+
+// Create makes the cluster name in dir (created; removed by Destroy):
+// network, two nodes, corosync files; boots both and waits until both are
+// online. On error the returned Cluster, if not nil, must be destroyed.
+func Create(ctx context.Context, name, dir string, o Options) (*Cluster, error) {
+	if os.Geteuid() != 0 {
+		return nil, fmt.Errorf("the cluster harness needs root (namespaces, corosync, pacemaker)")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	c := Attach(name, dir)
+	c.power, c.disks = nil, nil // nothing of that exists yet
+	if err := c.net.create(); err != nil {
+		return c, err
+	}
+	for _, n := range c.Nodes {
+		n.watch, n.mountPoint = o.Watch, o.MountPoint
+		if err := ip("netns", "add", n.NS); err != nil {
+			return c, err
+		}
+		if err := c.net.plug(n.NS, "eth0", "brlan", n.tag, n.LANIP); err != nil {
+			return c, err
+		}
+		if err := c.net.plug(n.NS, "eth1", "brxo", n.tag, n.XoverIP); err != nil {
+			return c, err
+		}
+	}
+	conf := c.corosyncConf()
+	authkey, err := corosync.NewAuthkey()
+	if err != nil {
+		return c, err
+	}
+	for _, n := range c.Nodes {
+		if err := n.prepare(conf, authkey); err != nil {
+			return c, err
+		}
+		if err := n.Boot(ctx); err != nil {
+			return c, err
+		}
+	}
+	return c, c.WaitOnline(ctx, c.Nodes...)
+}
+
+// baseConfig is the bootstrap configuration of this topology: the nodes
+// and their power domains, the floating IP on the LAN, the router as ping
+// target, libvirt fencing through the host's libvirtd (its socket is
+// bound into every node), and the harness's corosync token of 3 s.
+func (c *Cluster) baseConfig() *config.Config {
 	cfg := config.Default()
 	cfg.ClusterName = c.Name
 	cfg.CorosyncToken = 3 * time.Second
 	for i, n := range c.Nodes {
-		cfg.Nodes[i] = config.Node{Name: n.Name, LANAddr: n.LANIP, CrossAddr: n.XoverIP}
+		cfg.Nodes[i] = config.Node{Name: n.Name, LANAddr: n.LANIP, CrossAddr: n.XoverIP, FenceTarget: c.PowerDomain(n)}
 	}
-	return []byte(corosync.Conf(cfg, "/var/log/corosync"))
+	cfg.DBIP = DatabaseIP
+	cfg.DBNIC = "eth0"
+	cfg.PingHosts = []string{RouterIP}
+	cfg.LibvirtURI = "qemu:///system"
+	return cfg
 }
 
-// crmMon is the part of crm_mon --output-as=xml the harness reads.
-type crmMon struct {
-	Nodes []struct {
-		Name   string `xml:"name,attr"`
-		Online bool   `xml:"online,attr"`
-	} `xml:"nodes>node"`
+// corosyncConf is what `qvd-ha-bootstrap corosync` writes for this
+// topology (knet, the LAN and crossover links, two_node, encrypted with an
+// authkey both nodes share).
+func (c *Cluster) corosyncConf() []byte {
+	return []byte(corosync.Conf(c.baseConfig(), "/var/log/corosync"))
 }
 
-func (m *crmMon) online(name string) (online, known bool) {
-	for _, n := range m.Nodes {
+// Node is the node called name, nil if there is none.
+func (c *Cluster) Node(name string) *Node {
+	for _, n := range c.Nodes {
 		if n.Name == name {
-			return n.Online, true
-		}
-	}
-	return false, false
-}
-
-// Status reads the cluster state as node n sees it.
-func (c *Cluster) Status(ctx context.Context, n *Node) (*crmMon, error) {
-	out, err := n.Exec(ctx, "crm_mon", "--output-as=xml", "-1")
-	if err != nil {
-		return nil, err
-	}
-	var m crmMon
-	if err := xml.Unmarshal(out, &m); err != nil {
-		return nil, fmt.Errorf("crm_mon on %s: %w", n.Name, err)
-	}
-	return &m, nil
-}
-
-// WaitOnline polls until every node in want sees all of want online.
-func (c *Cluster) WaitOnline(ctx context.Context, want ...*Node) error {
-	var last error
-	for {
-		last = nil
-		for _, viewer := range want {
-			m, err := c.Status(ctx, viewer)
-			if err != nil {
-				last = err
-				break
-			}
-			for _, n := range want {
-				if online, _ := m.online(n.Name); !online {
-					last = fmt.Errorf("%s does not see %s online yet", viewer.Name, n.Name)
-				}
-			}
-		}
-		if last == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("cluster not online: %v", last)
-		case <-time.After(time.Second):
-		}
-	}
-}
-
-// Kill ends every process of the node at once, by killing its PID 1, and
-// returns only when they are all gone.
-func (n *Node) Kill(ctx context.Context) error {
-	pid := n.InitPID()
-	if pid == 0 {
-		return nil
-	}
-	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid))
-	if err != nil {
-		return fmt.Errorf("kill %s: %w", n.Name, err)
-	}
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		return fmt.Errorf("kill %s: %w", n.Name, err)
-	}
-	for processesIn(ns) > 0 {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("processes of %s survive SIGKILL", n.Name)
-		case <-time.After(20 * time.Millisecond):
+			return n
 		}
 	}
 	return nil
 }
 
-func processesIn(pidNS string) int {
-	entries, _ := os.ReadDir("/proc")
-	count := 0
-	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
-			continue
-		}
-		if link, err := os.Readlink(filepath.Join("/proc", e.Name(), "ns/pid")); err == nil && link == pidNS {
-			count++
-		}
+// Peer is the other node.
+func (c *Cluster) Peer(n *Node) *Node {
+	if c.Nodes[0] == n {
+		return c.Nodes[1]
 	}
-	return count
+	return c.Nodes[0]
 }
 
-func (c *Cluster) destroy() {
+// WaitOnline polls until every node in want sees all of want online.
+func (c *Cluster) WaitOnline(ctx context.Context, want ...*Node) error {
+	for _, viewer := range want {
+		err := c.Poll(ctx, viewer, func(s *State) string {
+			for _, n := range want {
+				if online, _ := s.online(n.Name); !online {
+					return n.Name + " is not online yet"
+				}
+			}
+			return ""
+		})
+		if err != nil {
+			return fmt.Errorf("cluster not online: %w", err)
+		}
+	}
+	return nil
+}
+
+// Destroy removes everything the cluster made: nodes (killed), power
+// domains, namespaces, shared disks, its directory. It tolerates parts that
+// never existed or are gone already.
+func (c *Cluster) Destroy() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	c.removePower(ctx)
 	for _, n := range c.Nodes {
 		_ = n.Kill(ctx)
 		_ = ip("netns", "del", n.NS)

@@ -33,18 +33,13 @@ func TestTwoNodesOnline(t *testing.T) {
 	if pid := victim.InitPID(); pid != 0 {
 		t.Fatalf("node-init of %s still runs as %d", victim.Name, pid)
 	}
-	for {
-		m, err := c.Status(ctx, survivor)
-		if err != nil {
-			t.Fatal(err)
+	err := c.Poll(ctx, survivor, func(s *State) string {
+		if online, known := s.online(victim.Name); !known || online {
+			return victim.Name + " still online"
 		}
-		if online, known := m.online(victim.Name); known && !online {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s never saw %s go offline", survivor.Name, victim.Name)
-		case <-time.After(time.Second):
-		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

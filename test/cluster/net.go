@@ -15,6 +15,7 @@ const (
 	xoverPrefix  = "198.51.100."
 	RouterIP     = lanPrefix + "254"
 	ClientIP     = lanPrefix + "100"
+	DatabaseIP   = lanPrefix + "10" // the floating IP
 	netmaskBits  = "24"
 	commandLimit = 30 * time.Second
 )

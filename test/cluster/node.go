@@ -21,16 +21,25 @@ type Node struct {
 	XoverIP string
 	Dir     string // its private state on the host
 	tag     string // short name for the switch-side veth ends
+	// watch is the event recorder node-init starts, "" for none, and
+	// mountPoint the directory it watches.
+	watch, mountPoint string
 }
 
 // The per-node directories bind-mounted over the host's, so that each node
 // has its own Pacemaker and Corosync state.
-var privateDirs = []struct{ host, owner string }{
-	{"/var/lib/pacemaker", "hacluster:haclient"},
-	{"/var/lib/corosync", "root:root"},
-	{"/etc/corosync", "root:root"},
-	{"/var/log/pacemaker", "hacluster:haclient"},
-	{"/var/log/corosync", "root:root"},
+var privateDirs = []struct {
+	host, owner string
+	mode        os.FileMode
+}{
+	{"/var/lib/pacemaker", "hacluster:haclient", 0o750},
+	{"/var/lib/corosync", "root:root", 0o750},
+	{"/etc/corosync", "root:root", 0o750},
+	{"/var/log/pacemaker", "hacluster:haclient", 0o750},
+	{"/var/log/corosync", "root:root", 0o750},
+	// MailTo's mail is delivered on the node that sends it, by exim as
+	// the mail group (Debian's mode).
+	{"/var/mail", "root:mail", 0o2775},
 }
 
 var nodeInit = template.Must(template.New("node-init").Parse(`#!/bin/bash
@@ -47,13 +56,82 @@ mountpoint -q {{.Dir}}/host-libvirt && mount --bind {{.Dir}}/host-libvirt /run/l
 {{range .Private}}mount --bind {{$.Dir}}{{.}} {{.}}
 {{end -}}
 hostname {{.Name}}
+# What systemd-tmpfiles does at boot for PostgreSQL's socket directory.
+install -d -o postgres -g postgres -m 2775 /run/postgresql
+{{if .Watch}}{{.Watch}} --log {{.Dir}}/events.log --mountpoint {{.MountPoint}} >>{{.Dir}}/nodewatch.log 2>&1 &
+{{end -}}
 corosync -f >>/var/log/corosync/stdout.log 2>&1 &
 pacemakerd -f >>/var/log/pacemaker/stdout.log 2>&1 &
 # As PID 1, reap every orphan until the node is killed.
 while true; do wait || true; sleep 1; done
 `))
 
-func (n *Node) initPath() string { return filepath.Join(n.Dir, "node-init") }
+// powerSwitch is the node's power: "on" boots node-init detached from
+// the caller; "off" kills node-init (PID 1 of the node, so every process of
+// the node goes with it) and returns only when no process of the node is
+// left. The harness flips it directly, and the libvirt qemu hook flips it
+// when the node's power domain starts or stops: libvirtd runs the hook
+// synchronously inside a destroy, so the fencer never hears "off" while
+// the node still runs. Each flip is logged with its time in nanoseconds.
+var powerSwitch = template.Must(template.New("power").Parse(`#!/bin/bash
+# power switch of {{.Name}} (written by the qvd-ha test harness)
+set -u
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+init={{.Init}}
+init_pid() {
+	local p
+	for p in $(pgrep -f "^/bin/bash $init\$"); do
+		grep -qE '^NSpid:\s+[0-9]+\s+1$' /proc/$p/status 2>/dev/null && { echo $p; return; }
+	done
+}
+# "on"/"off" from the harness, or libvirt's "<operation> <sub-operation>"
+# from the qemu hook (its other events are ignored).
+event="$*"
+case "$event" in
+on|"started begin") state=on ;;
+off|"stopped end") state=off ;;
+*) exit 0 ;;
+esac
+echo "$(date +%s%N) $event" >>{{.Dir}}/power.log
+case $state in
+on)
+	[ -n "$(init_pid)" ] && exit 0
+	ip -n {{.NS}} link set eth0 up
+	ip -n {{.NS}} link set eth1 up
+	setsid ip netns exec {{.NS}} unshare --mount --uts --pid --fork --mount-proc "$init" \
+		>>{{.Dir}}/console.log 2>&1 </dev/null &
+	;;
+off)
+	pid=$(init_pid)
+	[ -z "$pid" ] && exit 0
+	ns=$(readlink /proc/$pid/ns/pid)
+	kill -KILL "$pid"
+	for _ in $(seq 600); do
+		left=0
+		for p in /proc/[0-9]*; do
+			[ "$(readlink $p/ns/pid 2>/dev/null)" = "$ns" ] && { left=1; break; }
+		done
+		if [ $left = 0 ]; then
+			# The network namespace outlives the processes: a powered-off
+			# machine's NICs are dead and it boots without the addresses
+			# its agents added (the floating IP).
+			ip -n {{.NS}} link set eth0 down
+			ip -n {{.NS}} link set eth1 down
+			ip -n {{.NS}} addr flush dev eth0
+			ip -n {{.NS}} addr add {{.LAN}} dev eth0
+			echo "$(date +%s%N) killed" >>{{.Dir}}/power.log
+			exit 0
+		fi
+		sleep 0.05
+	done
+	echo "processes of {{.Name}} survive SIGKILL" >&2
+	exit 1
+	;;
+esac
+`))
+
+func (n *Node) initPath() string  { return filepath.Join(n.Dir, "node-init") }
+func (n *Node) powerPath() string { return filepath.Join(n.Dir, "power") }
 
 // prepare writes the node's directories, corosync files and node-init.
 func (n *Node) prepare(corosyncConf, authkey []byte) error {
@@ -73,6 +151,9 @@ func (n *Node) prepare(corosyncConf, authkey []byte) error {
 		if out, err := exec.Command("chown", "-R", d.owner, dir).CombinedOutput(); err != nil {
 			return fmt.Errorf("chown %s: %v: %s", dir, err, out)
 		}
+		if err := os.Chmod(dir, d.mode); err != nil {
+			return err
+		}
 		private = append(private, d.host)
 	}
 	if err := os.MkdirAll(filepath.Join(n.Dir, "host-libvirt"), 0o755); err != nil {
@@ -86,34 +167,36 @@ func (n *Node) prepare(corosyncConf, authkey []byte) error {
 	}
 	var script bytes.Buffer
 	if err := nodeInit.Execute(&script, struct {
-		Name, Dir string
-		Private   []string
-	}{n.Name, n.Dir, private}); err != nil {
+		Name, Dir, Watch, MountPoint string
+		Private                      []string
+	}{n.Name, n.Dir, n.watch, n.mountPoint, private}); err != nil {
 		return err
 	}
-	return os.WriteFile(n.initPath(), script.Bytes(), 0o755)
+	if err := os.WriteFile(n.initPath(), script.Bytes(), 0o755); err != nil {
+		return err
+	}
+	script.Reset()
+	if err := powerSwitch.Execute(&script, struct{ Name, Dir, NS, Init, LAN string }{n.Name, n.Dir, n.NS, n.initPath(), n.LANIP + "/" + netmaskBits}); err != nil {
+		return err
+	}
+	return os.WriteFile(n.powerPath(), script.Bytes(), 0o755)
 }
 
-// Boot starts the node: node-init as PID 1 of new mount, UTS and PID
-// namespaces inside the node's network namespace, detached from the caller.
-func (n *Node) Boot() error {
-	if n.InitPID() != 0 {
-		return fmt.Errorf("node %s is already running", n.Name)
-	}
-	console, err := os.OpenFile(filepath.Join(n.Dir, "console.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+// Boot switches the node on: node-init becomes PID 1 of new mount, UTS and
+// PID namespaces inside the node's network namespace, detached from the
+// caller. Booting a running node does nothing.
+func (n *Node) Boot(ctx context.Context) error { return n.power(ctx, "on") }
+
+// Kill switches the node off: every process of the node ends at once, as
+// in a power loss (but see the package documentation), and Kill returns
+// only when they are all gone.
+func (n *Node) Kill(ctx context.Context) error { return n.power(ctx, "off") }
+
+func (n *Node) power(ctx context.Context, state string) error {
+	out, err := exec.CommandContext(ctx, n.powerPath(), state).CombinedOutput()
 	if err != nil {
-		return err
+		return fmt.Errorf("power %s %s: %v: %s", state, n.Name, err, bytes.TrimSpace(out))
 	}
-	defer console.Close()
-	cmd := exec.Command("setsid", "ip", "netns", "exec", n.NS,
-		"unshare", "--mount", "--uts", "--pid", "--fork", "--mount-proc", n.initPath())
-	cmd.Stdout, cmd.Stderr = console, console
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("boot %s: %w", n.Name, err)
-	}
-	// Reap the setsid wrapper whenever the node is killed; its status says
-	// nothing the harness needs.
-	go func() { _ = cmd.Wait() }()
 	return nil
 }
 

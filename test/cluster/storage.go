@@ -22,7 +22,7 @@ type SharedDisk struct {
 // NewSharedDisk creates a sparse image of size bytes, attaches it to a loop
 // device and makes an XFS filesystem on it.
 func (c *Cluster) NewSharedDisk(ctx context.Context, size int64) (*SharedDisk, error) {
-	d := &SharedDisk{image: filepath.Join(c.Dir, "shared.img"), MountPoint: filepath.Join(c.Dir, "pgsql")}
+	d := c.sharedDisk()
 	f, err := os.Create(d.image)
 	if err != nil {
 		return nil, err
@@ -47,6 +47,16 @@ func (c *Cluster) NewSharedDisk(ctx context.Context, size int64) (*SharedDisk, e
 	return d, nil
 }
 
+// sharedDisk describes the cluster's shared disk before it exists.
+func (c *Cluster) sharedDisk() *SharedDisk {
+	return &SharedDisk{image: filepath.Join(c.Dir, "shared.img"), MountPoint: SharedMountPoint(c.Dir)}
+}
+
+// SharedMountPoint is where the shared disk of the cluster in dir is
+// mounted, on either node: known before the disk exists, so that the
+// nodes' event recorders can watch it from boot.
+func SharedMountPoint(dir string) string { return filepath.Join(dir, "pgsql") }
+
 // WithMounted mounts the disk in the host's namespace for f, as the runbook
 // does by hand before Pacemaker manages it (sections 7-8).
 func (d *SharedDisk) WithMounted(ctx context.Context, f func(dir string) error) error {
@@ -64,6 +74,10 @@ func (d *SharedDisk) destroy() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_ = exec.CommandContext(ctx, "umount", "-l", d.MountPoint).Run()
-	_ = exec.CommandContext(ctx, "losetup", "-d", d.Device).Run()
+	// An attached cluster knows its image, not its loop device.
+	out, _ := exec.CommandContext(ctx, "losetup", "--noheadings", "--output", "NAME", "--associated", d.image).Output()
+	for _, dev := range strings.Fields(string(out)) {
+		_ = exec.CommandContext(ctx, "losetup", "-d", dev).Run()
+	}
 	os.Remove(d.image)
 }

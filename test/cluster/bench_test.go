@@ -1,0 +1,101 @@
+package cluster
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+// failoverRuns is how many times each figure is measured.
+const failoverRuns = 5
+
+// BenchmarkFailover measures, on the stack with the tests' timers, how long
+// the client's writes through the floating IP stop being accepted:
+// postgres killed (recovery in place), the active node powered off
+// (detection, fencing with its delay, takeover), and a planned migration.
+// Targets (issue 6): crash recovery within the monitor interval + 5 s;
+// node loss within 20 s with corosync token 3000 ms.
+func BenchmarkFailover(b *testing.B) {
+	r := newRig(b)
+	cfg := r.s.Config
+	b.Logf("timers: corosync token %s (+ consensus 1.2x), pgsql monitor %s, priority-fencing-delay %s, "+
+		"fs start %s, pgsql start %s, migration-threshold 2", cfg.CorosyncToken, cfg.Timers.PgSQL.Monitor,
+		cfg.Timers.PriorityFencingDelay, cfg.Timers.FS.Start, cfg.Timers.PgSQL.Start)
+	for i := 0; i < b.N; i++ {
+		crash, loss, move := make([]time.Duration, 0, failoverRuns), make([]time.Duration, 0, failoverRuns), make([]time.Duration, 0, failoverRuns)
+		for range failoverRuns {
+			r.cleanup()
+			a := r.active()
+			w := r.writer()
+			at := time.Now()
+			if err := r.s.KillPostmaster(r.ctx, a); err != nil {
+				b.Fatal(err)
+			}
+			crash = append(crash, r.recovery(w, at, time.Minute))
+			r.failedOn(a)
+			r.waitDB(a, time.Minute)
+			r.finish(w)
+		}
+		for range failoverRuns {
+			r.cleanup()
+			a := r.active()
+			p := r.s.Peer(a)
+			w := r.writer()
+			at := time.Now()
+			if err := r.s.PowerOff(r.ctx, a); err != nil {
+				b.Fatal(err)
+			}
+			loss = append(loss, r.recovery(w, at, 2*time.Minute))
+			r.waitDB(p, time.Minute)
+			r.finish(w)
+			// Fencing's reboot brings the node back before the next run.
+			r.wait("the fenced node is back", 3*time.Minute, p, func(st *State) string {
+				if online, _ := st.online(a.Name); !online {
+					return a.Name + " is not online"
+				}
+				return ""
+			})
+		}
+		for range failoverRuns {
+			a := r.active()
+			p := r.s.Peer(a)
+			w := r.writer()
+			at := time.Now()
+			if _, err := a.Exec(r.ctx, "crm", "resource", "move", "g_postgres", p.Name); err != nil {
+				b.Fatal(err)
+			}
+			move = append(move, r.recovery(w, at, time.Minute))
+			r.waitDB(p, time.Minute)
+			if _, err := a.Exec(r.ctx, "crm", "resource", "clear", "g_postgres"); err != nil {
+				b.Fatal(err)
+			}
+			r.finish(w)
+		}
+		for _, f := range []struct {
+			name   string
+			runs   []time.Duration
+			target time.Duration
+		}{
+			{"postgres-killed", crash, cfg.Timers.PgSQL.Monitor + 5*time.Second},
+			{"node-powered-off", loss, 20 * time.Second},
+			{"planned-migration", move, 0},
+		} {
+			med, lo, hi := spread(f.runs)
+			target := ""
+			if f.target > 0 {
+				target = fmt.Sprintf(", target %s", f.target)
+			}
+			b.Logf("%s -> writes accepted: median %s, min %s, max %s over %d runs%s", f.name,
+				med.Round(10*time.Millisecond), lo.Round(10*time.Millisecond), hi.Round(10*time.Millisecond), len(f.runs), target)
+			b.ReportMetric(med.Seconds(), f.name+"-median-s")
+		}
+	}
+}
+
+// spread is the median, minimum and maximum.
+func spread(d []time.Duration) (med, lo, hi time.Duration) {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2], s[0], s[len(s)-1]
+}

@@ -1,0 +1,167 @@
+// Command qvd-ha-demo runs the suite's two-node cluster on this machine,
+// in network namespaces, with the CIB qvd-ha-bootstrap writes (make demo,
+// make demo-status, make demo-down). It is the test harness of
+// test/cluster driven by hand; it needs root and the services of make
+// services (libvirtd with the power hook).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/qvd-ha/qvd-ha/test/cluster"
+)
+
+// The demo's fixed name and state directory, so that status and down find
+// what up made.
+const (
+	name = "qvddemo"
+	dir  = "/var/tmp/qvd-ha-demo"
+)
+
+const usage = `usage: qvd-ha-demo up | status | down | exec NODE COMMAND... | poweroff NODE | poweron NODE | query
+
+  up        start the cluster (unless it runs) and wait for the database
+  status    crm_mon -1; exit 0 only when the database group is started
+  down      remove everything: nodes, namespaces, power domains, disk, state
+  exec      run a command inside a node (qvddb1, qvddb2)
+  poweroff  destroy a node's power domain: a hard power-off, then fencing
+  poweron   start it again: the node boots and rejoins
+  query     read pacemaker_monitor through the floating IP from the client
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	code, err := run(ctx, os.Args[1], os.Args[2:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "qvd-ha-demo: "+err.Error())
+	}
+	os.Exit(code)
+}
+
+func run(ctx context.Context, cmd string, args []string) (int, error) {
+	c := cluster.Attach(name, dir)
+	switch cmd {
+	case "up":
+		return up(ctx, c)
+	case "status":
+		return status(ctx, c)
+	case "down":
+		c.Destroy()
+		fmt.Println("demo cluster removed")
+		return 0, nil
+	case "exec":
+		if len(args) < 2 || c.Node(args[0]) == nil {
+			return 2, errors.New("exec NODE COMMAND...: NODE is qvddb1 or qvddb2")
+		}
+		out, err := c.Node(args[0]).Exec(ctx, args[1:]...)
+		os.Stdout.Write(out)
+		return exitOf(err), nil
+	case "poweroff", "poweron":
+		if len(args) != 1 || c.Node(args[0]) == nil {
+			return 2, fmt.Errorf("%s NODE: NODE is qvddb1 or qvddb2", cmd)
+		}
+		action := map[string]string{"poweroff": "destroy", "poweron": "start"}[cmd]
+		out, err := exec.CommandContext(ctx, "virsh", "-c", "qemu:///system", action, c.PowerDomain(c.Node(args[0]))).CombinedOutput()
+		os.Stdout.Write(out)
+		return exitOf(err), nil
+	case "query":
+		return query(ctx)
+	}
+	fmt.Fprint(os.Stderr, usage)
+	return 2, nil
+}
+
+func up(ctx context.Context, c *cluster.Cluster) (int, error) {
+	if c.Nodes[0].InitPID() != 0 {
+		fmt.Println("The demo cluster is already running.")
+		return status(ctx, c)
+	}
+	c.Destroy() // whatever a crashed run left
+	logf := func(format string, a ...any) { fmt.Printf("qvd-ha-demo: "+format+"\n", a...) }
+	s, err := cluster.Up(ctx, name, dir, nil, logf)
+	if err != nil {
+		if s != nil && s.Cluster != nil {
+			s.Destroy()
+		}
+		return 1, err
+	}
+	code, err := status(ctx, c)
+	if err != nil {
+		return code, err
+	}
+	if code, err := query(ctx); code != 0 {
+		return code, err
+	}
+	self := os.Args[0]
+	fmt.Printf(`
+The database runs on qvddb1 behind 192.0.2.10. Try, with crm_mon in another terminal
+(%[1]s exec qvddb2 crm_mon):
+  %[1]s exec qvddb1 crm resource move g_postgres qvddb2    # planned switch-over
+  %[1]s exec qvddb1 crm resource clear g_postgres
+  %[1]s poweroff qvddb1                                   # power loss of the active node: qvddb2 fences
+                                                                    # it (a reboot: it comes back) and takes over;
+                                                                    # nothing moves back when it rejoins
+  %[1]s poweron qvddb1                                    # only needed when a node stays off
+  %[1]s query                                             # through the floating IP, from the client
+  make demo-status; make demo-down
+`, self)
+	return 0, nil
+}
+
+func status(ctx context.Context, c *cluster.Cluster) (int, error) {
+	for _, n := range c.Nodes {
+		out, err := n.Exec(ctx, "crm_mon", "-1")
+		if err != nil {
+			continue
+		}
+		os.Stdout.Write(out)
+		st, err := c.Status(ctx, n)
+		if err != nil {
+			return 1, err
+		}
+		where := ""
+		for _, r := range cluster.DatabaseResources {
+			w := strings.Join(st.Where(r), ",")
+			if !strings.HasPrefix(w, "Started ") || strings.Contains(w, ",") || (where != "" && w != where) {
+				return 1, fmt.Errorf("the database group is not started (%s: %q)", r, w)
+			}
+			where = w
+		}
+		return 0, nil
+	}
+	return 1, errors.New("no node of the demo cluster is running (make demo)")
+}
+
+// query reads through the floating IP from the client namespace, as QVD
+// would; the password travels in the environment, not the command line.
+func query(ctx context.Context) (int, error) {
+	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", name+"client", "psql", "-h", cluster.DatabaseIP,
+		"-U", "qvd", "-d", "qvddb", "-c", "select now() as asked_at, last_update as monitor_wrote_at from pacemaker_monitor")
+	cmd.Env = append(os.Environ(), "PGPASSWORD="+cluster.DBPassword, "PGCONNECT_TIMEOUT=5")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	return exitOf(cmd.Run()), nil
+}
+
+func exitOf(err error) int {
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit):
+		return exit.ExitCode()
+	default:
+		fmt.Fprintln(os.Stderr, "qvd-ha-demo: "+err.Error())
+		return 1
+	}
+}

@@ -1,0 +1,191 @@
+package cluster
+
+import (
+	"bufio"
+	"context"
+	"encoding/xml"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// State is the cluster as one node's crm_mon --output-as=xml shows it.
+type State struct {
+	Nodes []struct {
+		Name    string `xml:"name,attr"`
+		Online  bool   `xml:"online,attr"`
+		Standby bool   `xml:"standby,attr"`
+		Unclean bool   `xml:"unclean,attr"`
+	} `xml:"nodes>node"`
+	// Resources are every primitive, with the groups and clones around
+	// them flattened away.
+	Resources []Resource `xml:"resources>resource"`
+	Groups    []struct {
+		Resources []Resource `xml:"resource"`
+	} `xml:"resources>group"`
+	Clones []struct {
+		Resources []Resource `xml:"resource"`
+	} `xml:"resources>clone"`
+	Failures []OpFailure `xml:"failures>failure"`
+}
+
+// OpFailure is a failed operation crm_mon still reports.
+type OpFailure struct {
+	OpKey string `xml:"op_key,attr"`
+	Node  string `xml:"node,attr"`
+}
+
+// Resource is one primitive (or clone instance).
+type Resource struct {
+	ID     string `xml:"id,attr"`
+	Role   string `xml:"role,attr"`
+	Active bool   `xml:"active,attr"`
+	Failed bool   `xml:"failed,attr"`
+	Nodes  []struct {
+		Name string `xml:"name,attr"`
+	} `xml:"node"`
+}
+
+func (s *State) online(name string) (online, known bool) {
+	for _, n := range s.Nodes {
+		if n.Name == name {
+			return n.Online, true
+		}
+	}
+	return false, false
+}
+
+// Where lists "Role node" for each node on which rsc is active, sorted:
+// "Started qvddb1"; empty when it is stopped everywhere.
+func (s *State) Where(rsc string) []string {
+	all := slices.Clone(s.Resources)
+	for _, g := range s.Groups {
+		all = append(all, g.Resources...)
+	}
+	for _, c := range s.Clones {
+		all = append(all, c.Resources...)
+	}
+	var out []string
+	for _, r := range all {
+		if r.ID != rsc || !r.Active {
+			continue
+		}
+		for _, n := range r.Nodes {
+			out = append(out, r.Role+" "+n.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Status reads the cluster state as node n sees it.
+func (c *Cluster) Status(ctx context.Context, n *Node) (*State, error) {
+	out, err := n.Exec(ctx, "crm_mon", "--output-as=xml", "-1")
+	if err != nil {
+		return nil, err
+	}
+	var s State
+	if err := xml.Unmarshal(out, &s); err != nil {
+		return nil, fmt.Errorf("crm_mon on %s: %w", n.Name, err)
+	}
+	return &s, nil
+}
+
+// Poll calls cond with the state node n sees, every half second, until
+// cond returns "" (done) or ctx ends; the error then quotes cond's last
+// complaint.
+func (c *Cluster) Poll(ctx context.Context, n *Node, cond func(*State) string) error {
+	last := ""
+	for {
+		s, err := c.Status(ctx, n)
+		if err != nil {
+			last = err.Error()
+		} else if last = cond(s); last == "" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("as %s sees it: %s", n.Name, last)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// DatabaseResources are the group's members, in start order.
+var DatabaseResources = []string{"p_fs_postgres", "p_ip_postgres", "p_postgres"}
+
+// WaitDatabase waits until the database group runs on n, as n sees it.
+func (s *Stack) WaitDatabase(ctx context.Context, n *Node) error {
+	want := "Started " + n.Name
+	return s.Poll(ctx, n, func(st *State) string {
+		for _, r := range DatabaseResources {
+			if got := strings.Join(st.Where(r), ", "); got != want {
+				return fmt.Sprintf("%s is %q, want %q", r, got, want)
+			}
+		}
+		return ""
+	})
+}
+
+// Fencing is a fencing operation as a node's fencer and controller logged
+// it. The logs, not stonith_admin --history: the history keeps one entry
+// per target, so a second fencing of a node is not seen there, and it
+// has whole seconds only.
+type Fencing struct {
+	Node     string    // whose log
+	Action   string    // reboot, off
+	Target   string    // the node to fence
+	Delegate string    // the node that ran the device; "" for a request
+	At       time.Time // to the millisecond
+}
+
+var (
+	fenceConfirmed = regexp.MustCompile(`\(finalize_op\).*Operation '(\w+)' targeting (\S+) by (\S+) for .*: OK`)
+	fenceRequested = regexp.MustCompile(`\(controld_execute_fence_action\).*Requesting fencing \((\w+)\) of node (\S+)`)
+)
+
+// Fencings are the fencing operations confirmed (Delegate set) or requested
+// by a controller (Delegate "") since the given time, from every node's
+// Pacemaker log.
+func (c *Cluster) Fencings(since time.Time) ([]Fencing, error) {
+	var out []Fencing
+	for _, n := range c.Nodes {
+		f, err := os.Open(filepath.Join(n.Dir, "var/log/pacemaker/pacemaker.log"))
+		if err != nil {
+			return nil, err
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			var fe Fencing
+			if m := fenceConfirmed.FindStringSubmatch(line); m != nil {
+				fe = Fencing{Node: n.Name, Action: m[1], Target: m[2], Delegate: m[3]}
+			} else if m := fenceRequested.FindStringSubmatch(line); m != nil {
+				fe = Fencing{Node: n.Name, Action: m[1], Target: m[2]}
+			} else {
+				continue
+			}
+			// "Nov 28 10:21:05.887 qvddb2 ..." in local time, without a year.
+			at, err := time.ParseInLocation("Jan _2 15:04:05.000 2006", line[:19]+" "+strconv.Itoa(since.Year()), time.Local)
+			if err != nil {
+				f.Close()
+				return nil, fmt.Errorf("%s's log: %q: %w", n.Name, line[:19], err)
+			}
+			if fe.At = at; at.After(since) {
+				out = append(out, fe)
+			}
+		}
+		err = sc.Err()
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
