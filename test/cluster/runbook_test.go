@@ -73,8 +73,8 @@ func (r *rig) active() *Node {
 	var active *Node
 	r.wait("the database running on one node", 2*time.Minute, r.s.Nodes[0], func(st *State) string {
 		where := st.Where("p_postgres")
-		if len(where) != 1 {
-			return fmt.Sprintf("the database runs on %v", where)
+		if len(where) != 1 || !strings.HasPrefix(where[0], "Started ") {
+			return fmt.Sprintf("the database is %v", where)
 		}
 		active = r.s.Node(strings.TrimPrefix(where[0], "Started "))
 		return ""
