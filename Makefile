@@ -22,7 +22,7 @@ TOOLS  := qvd-ha-bootstrap=bootstrap
 bin = $(firstword $(subst =, ,$1))
 src = $(lastword $(subst =, ,$1))
 
-.PHONY: all build man install test test-drbd bench lint services generate demo demo-status demo-down demo-pgsql clean
+.PHONY: all build man install test test-drbd test-guests bench lint services generate demo demo-status demo-down demo-pgsql clean
 
 all: build man
 
@@ -72,6 +72,13 @@ test: lint services install
 # /var/cache/qvd-ha/guest).
 test-drbd:
 	$(GO) test -count=1 -timeout 30m -v ./test/drbd/
+
+# The runbook stack in two libvirt qemu guests (issue 8): real DRBD under
+# Pacemaker, fenced through the host's libvirtd. It holds both guest slots
+# and needs the CPU: run it alone. Work in progress: behind the
+# guestcluster build tag until it has passed once.
+test-guests: services install
+	$(GO) test -count=1 -timeout 45m -v -tags guestcluster ./test/guestcluster/
 
 # Agents: 30 monitor calls each; ocf:qvd:drbd vs ocf:linbit:drbd inside a
 # qemu guest (20 calls each, one guest boot). Fencing: 3 rounds (a qemu destroy takes

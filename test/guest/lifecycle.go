@@ -12,6 +12,9 @@ import (
 // what the guest wrote. It waits for qemu to exit until ctx is done, then
 // kills it.
 func (g *Guest) Shutdown(ctx context.Context) error {
+	if g.cmd == nil {
+		return fmt.Errorf("shutdown %s: not launched by StartAll (see Dial)", g.Name)
+	}
 	select {
 	case <-g.exited:
 		return nil
@@ -33,8 +36,12 @@ func (g *Guest) Shutdown(ctx context.Context) error {
 	}
 }
 
-// Kill stops qemu at once: a power cut, as far as the guest can tell.
+// Kill stops qemu at once: a power cut, as far as the guest can tell. It
+// does nothing to a guest that Dial reached: its machine is not ours.
 func (g *Guest) Kill() {
+	if g.cmd == nil {
+		return
+	}
 	select {
 	case <-g.exited:
 		return

@@ -1,0 +1,282 @@
+//go:build guestcluster
+
+package guestcluster
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qvd-ha/qvd-ha/test/cluster"
+)
+
+// writeEvery is the client's pace: one insert attempt per interval.
+const writeEvery = 200 * time.Millisecond
+
+// dsn reaches the database through the floating IP, from the client.
+const dsn = "host=" + DatabaseIP + " port=5432 user=qvd password=" + DBPassword + " dbname=qvddb sslmode=disable"
+
+// TestRunbookInGuests runs issue 8's cases in order on one cluster, each
+// starting from where the previous left it (a fresh cluster costs minutes
+// under TCG); a failed case stops the rest.
+func TestRunbookInGuests(t *testing.T) {
+	begin := time.Now()
+	t.Cleanup(func() { t.Logf("tier duration: %s", time.Since(begin).Round(time.Second)) })
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
+	defer cancel()
+	c := Up(ctx, t)
+	n1, n2 := c.Nodes[0], c.Nodes[1]
+
+	steps := []struct {
+		name string
+		run  func(t *testing.T)
+	}{
+		{"1 healthy: promoted on the preferred node, writes through the floating IP", func(t *testing.T) {
+			healthy(ctx, t, c, n1)
+		}},
+		{"2 power off the promoted node: fenced, survivor promoted, no acknowledged row lost", func(t *testing.T) {
+			powerOff(ctx, t, c, n1)
+		}},
+		{"rejoin the fenced node", func(t *testing.T) {
+			rejoin(ctx, t, c, n1, n2)
+		}},
+		{"3 replication link cut: constraint, no stale promotion, resync and unfence", func(t *testing.T) {
+			replicationCut(ctx, t, c, n2)
+		}},
+	}
+	for _, s := range steps {
+		start := time.Now()
+		ok := t.Run(s.name, s.run)
+		t.Logf("%s: %s", s.name, time.Since(start).Round(time.Second))
+		if !ok {
+			return
+		}
+	}
+}
+
+// startWriter starts the client's writer and stops it in t.Cleanup.
+func startWriter(ctx context.Context, t *testing.T, c *Cluster) *cluster.Writer {
+	t.Helper()
+	w, err := cluster.StartWriter(ctx, c.NS, dsn, writeEvery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Stop() })
+	return w
+}
+
+// verify stops the writer and reads every acknowledged row back through
+// the floating IP.
+func verify(ctx context.Context, t *testing.T, w *cluster.Writer) cluster.WriteReport {
+	t.Helper()
+	r := w.Stop()
+	conn, err := w.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if err := r.Verify(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	if gap, ok := r.LongestGap(); ok {
+		t.Logf("%d rows acknowledged, %d attempts failed; longest time without an acknowledgement %s (rows %d-%d)",
+			len(r.Acks), len(r.Failures), gap.Len().Round(100*time.Millisecond), gap.From.N, gap.To.N)
+	}
+	return r
+}
+
+// healthy is test 1: both nodes up, DRBD Promoted on the preferred node
+// with its peer connected and up to date, the group there, and the client
+// writing through the floating IP.
+func healthy(ctx context.Context, t *testing.T, c *Cluster, preferred *Node) {
+	if err := c.WaitDatabase(ctx, preferred, preferred); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WaitDRBD(ctx, preferred, "ro:Primary/Secondary", "cs:Connected", "ds:UpToDate/UpToDate"); err != nil {
+		t.Fatal(err)
+	}
+	w := startWriter(ctx, t, c)
+	for range 10 {
+		if _, err := w.WaitAckAfter(ctx, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	verify(ctx, t, w)
+}
+
+// powerOff is test 2: the Promoted node loses power; the survivor fences
+// it through the host's libvirtd (fence_qvd_libvirt: off, then on again),
+// promotes DRBD and starts the group, and every acknowledged row is there.
+func powerOff(ctx context.Context, t *testing.T, c *Cluster, promoted *Node) {
+	survivor := c.Peer(promoted)
+	w := startWriter(ctx, t, c)
+	if _, err := w.WaitAckAfter(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	off, err := c.PowerOff(ctx, promoted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitFenced(ctx, survivor, promoted); err != nil {
+		t.Fatal(err)
+	}
+	fenced := time.Since(off)
+	if err := c.WaitDatabase(ctx, survivor, survivor); err != nil {
+		t.Fatal(err)
+	}
+	ack, err := w.WaitAckAfter(ctx, off)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("power off -> fenced %s, -> first acknowledged write %s (row %d)",
+		fenced.Round(100*time.Millisecond), ack.At.Sub(off).Round(100*time.Millisecond), ack.N)
+	line, err := c.WaitDRBD(ctx, survivor, "ro:Primary/", "ds:UpToDate/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %s", survivor.Name, line)
+	verify(ctx, t, w)
+	// The fence device's "reboot" starts the domain again: libvirt did it.
+	if err := c.waitDomain(ctx, promoted, "running"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rejoin starts the stack on the node the fence agent restarted: DRBD
+// reconnects and resyncs it as the Secondary, and the handler's
+// constraint, if the promotion placed one, goes away with the resync.
+func rejoin(ctx context.Context, t *testing.T, c *Cluster, back, promoted *Node) {
+	if err := c.Rejoin(ctx, back); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitOnline(ctx, promoted, back, promoted); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WaitDRBD(ctx, back, "ro:Secondary/Primary", "cs:Connected", "ds:UpToDate/UpToDate"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Poll(ctx, promoted, func(s *cluster.State) string {
+		if got := strings.Join(s.Where("p_drbd_postgres"), ", "); got != "Promoted "+promoted.Name+", Unpromoted "+back.Name &&
+			got != "Unpromoted "+back.Name+", Promoted "+promoted.Name {
+			return "p_drbd_postgres is " + got
+		}
+		return ""
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitNoFenceConstraint(ctx, t, c, promoted)
+}
+
+func waitNoFenceConstraint(ctx context.Context, t *testing.T, c *Cluster, n *Node) {
+	t.Helper()
+	for {
+		ids, err := c.FenceConstraints(ctx, n)
+		if err == nil && len(ids) == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("fence constraints still there: %v (%v)", ids, err)
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// replicationCut is test 3: only the replication (crossover) link goes,
+// Corosync keeps the LAN ring. The Primary's fence-peer handler places
+// its constraint, so that when the Primary then dies the Secondary, whose
+// data is stale, is not promoted. Once the link and the node are back,
+// the resync removes the constraint and no acknowledged row is lost.
+func replicationCut(ctx context.Context, t *testing.T, c *Cluster, promoted *Node) {
+	stale := c.Peer(promoted)
+	w := startWriter(ctx, t, c)
+	if _, err := w.WaitAckAfter(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range c.Nodes {
+		if err := c.Cut(ctx, n, "cross", false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cut := time.Now()
+	var ids []string
+	for len(ids) == 0 {
+		var err error
+		if ids, err = c.FenceConstraints(ctx, promoted); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("no drbd-fence-by-handler constraint after the replication link was cut")
+		case <-time.After(time.Second):
+		}
+	}
+	t.Logf("constraint %v placed %s after the cut", ids, time.Since(cut).Round(100*time.Millisecond))
+	line, err := c.WaitDRBD(ctx, stale, "ro:Secondary/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s after the cut: %s", stale.Name, line)
+	// Writes acknowledged now exist on the Primary alone.
+	if _, err := w.WaitAckAfter(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	w.Stop()
+	report := w.Report()
+
+	off, err := c.PowerOff(ctx, promoted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitFenced(ctx, stale, promoted); err != nil {
+		t.Fatal(err)
+	}
+	// Once the cluster is idle after the fencing, nothing was promoted.
+	if _, err := stale.Output(ctx, "crm_resource --wait --timeout=300s"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Status(ctx, stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if where := st.Where("p_drbd_postgres"); slices.Contains(where, "Promoted "+stale.Name) {
+		t.Fatalf("%s promoted its stale copy %s after the Primary died", stale.Name, time.Since(off).Round(time.Second))
+	}
+	if where := st.Where("p_postgres"); len(where) != 0 {
+		t.Fatalf("the database runs (%v) on stale data", where)
+	}
+	why, _ := stale.Output(ctx, "crm_mon -1 -rf 2>&1; cibadmin --query --scope constraints --xpath \"//rsc_location[starts-with(@id,'drbd-fence-by-handler')]\" 2>&1")
+	t.Logf("%s not promoted; the cluster says:\n%s", stale.Name, why)
+
+	// Restore: the cable, then the fenced node; it is the sync source.
+	for _, n := range c.Nodes {
+		if err := c.Cut(ctx, n, "cross", true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Rejoin(ctx, promoted); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitDatabase(ctx, promoted, promoted); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WaitDRBD(ctx, stale, "ro:Secondary/Primary", "cs:Connected", "ds:UpToDate/UpToDate"); err != nil {
+		t.Fatal(err)
+	}
+	waitNoFenceConstraint(ctx, t, c, promoted)
+	w2 := startWriter(ctx, t, c)
+	if _, err := w2.WaitAckAfter(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := w2.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if err := report.Verify(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	verify(ctx, t, w2)
+}

@@ -1,0 +1,158 @@
+//go:build guestcluster
+
+package guestcluster
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// PowerOff pulls the node's plug: virsh destroy, as a power cut. Its
+// control channel goes with it.
+func (c *Cluster) PowerOff(ctx context.Context, n *Node) (time.Time, error) {
+	n.close()
+	at := time.Now()
+	_, err := virsh(ctx, "destroy", n.Domain)
+	return at, err
+}
+
+// Cut unplugs (or, with restore, plugs back) the node's end of a link:
+// "lan" or "cross". The other end's carrier stays up, as with a cable
+// pulled at one switch port; nothing passes either way.
+func (c *Cluster) Cut(ctx context.Context, n *Node, link string, restore bool) error {
+	mac := n.LanMAC
+	if link == "cross" {
+		mac = n.CrossMAC
+	}
+	state := "down"
+	if restore {
+		state = "up"
+	}
+	_, err := virsh(ctx, "domif-setlink", n.Domain, mac, state)
+	return err
+}
+
+// Rejoin brings a fenced node back into the cluster: the fence agent has
+// restarted its domain (a reboot), so it waits for the new boot's control
+// channel and starts corosync and Pacemaker, as an operator would after
+// checking the node. The disk kept the installation.
+func (c *Cluster) Rejoin(ctx context.Context, n *Node) error {
+	if err := c.waitDomain(ctx, n, "running"); err != nil {
+		return err
+	}
+	if err := c.connect(n, 3*time.Minute); err != nil {
+		return err
+	}
+	return c.StartStack(ctx, n)
+}
+
+// waitDomain polls libvirt until the domain is in state.
+func (c *Cluster) waitDomain(ctx context.Context, n *Node, state string) error {
+	for {
+		got, err := domainState(ctx, n.Domain)
+		if err == nil && got == state {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("domain %s is %q (%v), want %q: %w", n.Domain, got, err, state, ctx.Err())
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// FenceEvent is one entry of the fencer's history (stonith_admin --history).
+type FenceEvent struct {
+	Action   string `xml:"action,attr"`
+	Target   string `xml:"target,attr"`
+	Delegate string `xml:"delegate,attr"` // the node that ran the device
+	Status   string `xml:"status,attr"`   // success, failed, pending
+}
+
+// FenceHistory is the fencing history as n's fencer knows it.
+func (c *Cluster) FenceHistory(ctx context.Context, n *Node) ([]FenceEvent, error) {
+	out, err := n.Output(ctx, "stonith_admin --history '*' --output-as=xml")
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Events []FenceEvent `xml:"list>fence_event"`
+	}
+	if err := xml.Unmarshal([]byte(out), &doc); err != nil {
+		return nil, fmt.Errorf("stonith_admin on %s: %w", n.Name, err)
+	}
+	return doc.Events, nil
+}
+
+// WaitFenced waits until n's fencer has fenced target successfully, by
+// n itself.
+func (c *Cluster) WaitFenced(ctx context.Context, n, target *Node) error {
+	last := ""
+	for {
+		evs, err := c.FenceHistory(ctx, n)
+		if err != nil {
+			last = err.Error()
+		}
+		for _, e := range evs {
+			if e.Target == target.Name && e.Status == "success" {
+				if e.Delegate != n.Name {
+					return fmt.Errorf("%s was fenced by %s, want %s", target.Name, e.Delegate, n.Name)
+				}
+				return nil
+			}
+			last = fmt.Sprintf("%+v", e)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s not fenced as %s sees it (last: %s): %w", target.Name, n.Name, last, ctx.Err())
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// FenceConstraints lists the ids of the constraints DRBD's fence-peer
+// handler placed (crm-fence-peer.sh: drbd-fence-by-handler-*).
+func (c *Cluster) FenceConstraints(ctx context.Context, n *Node) ([]string, error) {
+	out, err := n.Output(ctx, "cibadmin --query --scope constraints")
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Locations []struct {
+			ID string `xml:"id,attr"`
+		} `xml:"rsc_location"`
+	}
+	if err := xml.Unmarshal([]byte(out), &doc); err != nil {
+		return nil, fmt.Errorf("constraints on %s: %w", n.Name, err)
+	}
+	var ids []string
+	for _, l := range doc.Locations {
+		if strings.HasPrefix(l.ID, "drbd-fence-by-handler-") {
+			ids = append(ids, l.ID)
+		}
+	}
+	return ids, nil
+}
+
+// WaitDRBD polls n's /proc/drbd until every one of want is in its line
+// ("ro:Primary/Secondary", "ds:UpToDate/UpToDate", ...).
+func (c *Cluster) WaitDRBD(ctx context.Context, n *Node, want ...string) (string, error) {
+	for {
+		line, err := c.DRBD(ctx, n)
+		ok := err == nil
+		for _, w := range want {
+			ok = ok && strings.Contains(line, w)
+		}
+		if ok {
+			return line, nil
+		}
+		select {
+		case <-ctx.Done():
+			return line, fmt.Errorf("%s: DRBD is %q (%v), want %s: %w", n.Name, line, err, strings.Join(want, " "), ctx.Err())
+		case <-time.After(time.Second):
+		}
+	}
+}
