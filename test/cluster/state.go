@@ -89,9 +89,14 @@ func (c *Cluster) Status(ctx context.Context, n *Node) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ParseState(n.Name, out)
+}
+
+// ParseState reads what crm_mon --output-as=xml printed on node.
+func ParseState(node string, out []byte) (*State, error) {
 	var s State
 	if err := xml.Unmarshal(out, &s); err != nil {
-		return nil, fmt.Errorf("crm_mon on %s: %w", n.Name, err)
+		return nil, fmt.Errorf("crm_mon on %s: %w", node, err)
 	}
 	return &s, nil
 }
@@ -100,9 +105,16 @@ func (c *Cluster) Status(ctx context.Context, n *Node) (*State, error) {
 // cond returns "" (done) or ctx ends; the error then quotes cond's last
 // complaint.
 func (c *Cluster) Poll(ctx context.Context, n *Node, cond func(*State) string) error {
+	return PollState(ctx, n.Name, 500*time.Millisecond, func(ctx context.Context) (*State, error) { return c.Status(ctx, n) }, cond)
+}
+
+// PollState calls cond with what status reads on node, every interval,
+// until cond returns "" or ctx ends; the error quotes the last complaint
+// (or the last failure to read the state).
+func PollState(ctx context.Context, node string, every time.Duration, status func(context.Context) (*State, error), cond func(*State) string) error {
 	last := ""
 	for {
-		s, err := c.Status(ctx, n)
+		s, err := status(ctx)
 		if err != nil {
 			last = err.Error()
 		} else if last = cond(s); last == "" {
@@ -110,8 +122,8 @@ func (c *Cluster) Poll(ctx context.Context, n *Node, cond func(*State) string) e
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("as %s sees it: %s", n.Name, last)
-		case <-time.After(500 * time.Millisecond):
+			return fmt.Errorf("as %s sees it: %s", node, last)
+		case <-time.After(every):
 		}
 	}
 }

@@ -5,7 +5,6 @@ package guestcluster
 import (
 	"context"
 	"encoding/base64"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"net"
@@ -462,30 +461,13 @@ func (c *Cluster) Status(ctx context.Context, n *Node) (*cluster.State, error) {
 	if err != nil {
 		return nil, err
 	}
-	var s cluster.State
-	if err := xml.Unmarshal([]byte(out), &s); err != nil {
-		return nil, fmt.Errorf("crm_mon on %s: %w", n.Name, err)
-	}
-	return &s, nil
+	return cluster.ParseState(n.Name, []byte(out))
 }
 
-// Poll calls cond with the state n sees, every second, until cond returns
-// "" or ctx ends; the error quotes cond's last complaint.
+// Poll calls cond with the state n sees, every second (a guest under TCG
+// is slow to answer), until cond returns "" or ctx ends.
 func (c *Cluster) Poll(ctx context.Context, n *Node, cond func(*cluster.State) string) error {
-	last := ""
-	for {
-		s, err := c.Status(ctx, n)
-		if err != nil {
-			last = err.Error()
-		} else if last = cond(s); last == "" {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("as %s sees it: %s", n.Name, last)
-		case <-time.After(time.Second):
-		}
-	}
+	return cluster.PollState(ctx, n.Name, time.Second, func(ctx context.Context) (*cluster.State, error) { return c.Status(ctx, n) }, cond)
 }
 
 // WaitOnline waits until every node of want is online, as n sees it.
