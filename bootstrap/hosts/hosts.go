@@ -12,11 +12,12 @@ import (
 	"strings"
 
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
+	"github.com/qvd-ha/qvd-ha/bootstrap/files"
 )
 
 const (
 	begin = "# BEGIN qvd-ha (managed by qvd-ha-bootstrap hosts; edits here are replaced)"
-	end   = "# END qvd-ha"
+	end   = files.BlockEnd
 )
 
 // CrossSuffix names a node on the crossover link, as the runbook does
@@ -57,7 +58,6 @@ func block(entries []Entry) string {
 // another address: the resolver would use whichever comes first, and a
 // Debian-style "127.0.1.1 node1" line makes corosync bind to loopback.
 func Merge(hosts string, entries []Entry) (string, []string) {
-	var out []string
 	var warnings []string
 	ours := map[string]string{}
 	for _, e := range entries {
@@ -65,42 +65,21 @@ func Merge(hosts string, entries []Entry) (string, []string) {
 			ours[n] = e.Addr
 		}
 	}
-	inBlock, placed := false, false
-	lines := strings.SplitAfter(hosts, "\n")
-	for i, l := range lines {
-		trimmed := strings.TrimSpace(l)
-		switch {
-		case trimmed == begin || strings.HasPrefix(trimmed, "# BEGIN qvd-ha"):
-			inBlock = true
-			if !placed {
-				out = append(out, block(entries))
-				placed = true
-			}
-			continue
-		case inBlock && trimmed == end:
-			inBlock = false
-			continue
-		case inBlock || l == "":
+	merged, outside := files.MergeBlock(hosts, block(entries), false, false)
+	for _, l := range outside {
+		fields := strings.Fields(strings.SplitN(l.Text, "#", 2)[0])
+		if len(fields) < 2 {
 			continue
 		}
-		fields := strings.Fields(strings.SplitN(trimmed, "#", 2)[0])
-		if len(fields) > 1 {
-			if addr, err := netip.ParseAddr(fields[0]); err == nil {
-				for _, name := range fields[1:] {
-					want, mine := ours[name]
-					if mine && netip.MustParseAddr(want) != addr {
-						warnings = append(warnings, fmt.Sprintf("line %d gives %s the address %s, not %s: remove it", i+1, name, fields[0], want))
-					}
-				}
+		addr, err := netip.ParseAddr(fields[0])
+		if err != nil {
+			continue
+		}
+		for _, name := range fields[1:] {
+			if want, mine := ours[name]; mine && netip.MustParseAddr(want) != addr {
+				warnings = append(warnings, fmt.Sprintf("line %d gives %s the address %s, not %s: remove it", l.N, name, fields[0], want))
 			}
 		}
-		if !strings.HasSuffix(l, "\n") {
-			l += "\n"
-		}
-		out = append(out, l)
 	}
-	if !placed {
-		out = append(out, block(entries))
-	}
-	return strings.Join(out, ""), warnings
+	return merged, warnings
 }

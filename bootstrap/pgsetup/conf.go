@@ -13,11 +13,12 @@ import (
 	"strings"
 
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
+	"github.com/qvd-ha/qvd-ha/bootstrap/files"
 )
 
 const (
 	begin = "# BEGIN qvd-ha (managed by qvd-ha-bootstrap postgres; edits here are replaced)"
-	end   = "# END qvd-ha"
+	end   = files.BlockEnd
 )
 
 // IdentMap is the pg_ident.conf map that lets root (the pgsql agent's
@@ -82,38 +83,8 @@ func Ident(old string, c *config.Config) string {
 // merge replaces the managed block of text by body, or adds one at the
 // start or the end. With moveToEnd an existing block is moved to the end.
 func merge(text, body string, start, moveToEnd bool) string {
-	block := begin + "\n" + body + end + "\n"
-	var out []string
-	inBlock, placed := false, false
-	for _, l := range strings.SplitAfter(text, "\n") {
-		trimmed := strings.TrimSpace(l)
-		switch {
-		case strings.HasPrefix(trimmed, "# BEGIN qvd-ha"):
-			inBlock = true
-			if !placed && !moveToEnd {
-				out = append(out, block)
-				placed = true
-			}
-			continue
-		case inBlock && trimmed == end:
-			inBlock = false
-			continue
-		case inBlock || l == "":
-			continue
-		}
-		if !strings.HasSuffix(l, "\n") {
-			l += "\n"
-		}
-		out = append(out, l)
-	}
-	switch {
-	case placed:
-	case start:
-		out = append([]string{block}, out...)
-	default:
-		out = append(out, block)
-	}
-	return strings.Join(out, "")
+	merged, _ := files.MergeBlock(text, begin+"\n"+body+end+"\n", start, moveToEnd)
+	return merged
 }
 
 func uniq(s []string) []string {
