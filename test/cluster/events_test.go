@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qvd-ha/qvd-ha/test/gobuild"
 	"github.com/qvd-ha/qvd-ha/test/pgtest"
 )
 
@@ -379,7 +380,7 @@ func TestNodeWatch(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "nodewatch")
-	if err := build(ctx, "./test/cluster/nodewatch", bin); err != nil {
+	if err := gobuild.Static(ctx, gobuild.Module+"/test/cluster/nodewatch", bin); err != nil {
 		t.Fatal(err)
 	}
 	pg := pgtest.New(t)

@@ -7,13 +7,13 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
+	"github.com/qvd-ha/qvd-ha/test/gobuild"
 )
 
 // PGBinDir holds the PostgreSQL server programs (Debian's layout).
@@ -45,8 +45,8 @@ type Stack struct {
 // if not nil, must be destroyed.
 func Up(ctx context.Context, name, dir string, tune func(*config.Config), logf func(string, ...any)) (*Stack, error) {
 	bin := filepath.Join(dir, "bin")
-	for pkg, out := range map[string]string{"./bootstrap": "qvd-ha-bootstrap", "./test/cluster/nodewatch": "nodewatch"} {
-		if err := build(ctx, pkg, filepath.Join(bin, out)); err != nil {
+	for pkg, out := range map[string]string{"/bootstrap": "qvd-ha-bootstrap", "/test/cluster/nodewatch": "nodewatch"} {
+		if err := gobuild.Static(ctx, gobuild.Module+pkg, filepath.Join(bin, out)); err != nil {
 			return nil, err
 		}
 	}
@@ -160,35 +160,6 @@ func (s *Stack) bootstrap(ctx context.Context, args ...string) (string, error) {
 		return string(out), fmt.Errorf("qvd-ha-bootstrap %s: %v: %s", strings.Join(args, " "), err, out)
 	}
 	return string(out), nil
-}
-
-// build compiles a package of this module (a static binary, as make
-// builds the agents).
-func build(ctx context.Context, pkg, out string) error {
-	root, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
-		}
-		if root == "/" {
-			return fmt.Errorf("go build %s: no go.mod above the working directory", pkg)
-		}
-		root = filepath.Dir(root)
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	cmd := exec.CommandContext(ctx, goTool, "build", "-o", out, pkg)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
-	}
-	return nil
 }
 
 // keepLogs copies what explains a failure (each node's Pacemaker and

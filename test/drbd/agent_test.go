@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
 	"github.com/qvd-ha/qvd-ha/agents/ocf/ocftest"
+	"github.com/qvd-ha/qvd-ha/test/gobuild"
 )
 
 // agentPath is where Pacemaker looks for ocf:qvd:drbd.
@@ -46,31 +45,9 @@ exec /usr/sbin/drbdadm.real "$@"
 // buildAgent builds ocf:qvd:drbd for the guests, once per test.
 func buildAgent(t testing.TB) string {
 	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := wd
-	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(root)
-		if parent == root {
-			t.Fatalf("no go.mod above %s", wd)
-		}
-		root = parent
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
 	out := filepath.Join(t.TempDir(), "drbd")
-	cmd := exec.Command(goTool, "build", "-o", out, "./agents/drbd")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build the agent: %v\n%s", err, b)
+	if err := gobuild.Static(context.Background(), gobuild.Module+"/agents/drbd", out); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

@@ -2,14 +2,12 @@ package drbd
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/qvd-ha/qvd-ha/test/gobuild"
 	"github.com/qvd-ha/qvd-ha/test/guest"
 )
 
@@ -73,15 +71,9 @@ func listing(dir string) string {
 // buildBootstrap builds qvd-ha-bootstrap statically for the guests.
 func buildBootstrap(t testing.TB) string {
 	t.Helper()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
 	out := filepath.Join(t.TempDir(), "qvd-ha-bootstrap")
-	cmd := exec.Command(goTool, "build", "-o", out, "github.com/qvd-ha/qvd-ha/bootstrap")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build qvd-ha-bootstrap: %v\n%s", err, b)
+	if err := gobuild.Static(context.Background(), gobuild.Module+"/bootstrap", out); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
