@@ -71,10 +71,14 @@ func run(ctx context.Context, cmd string, args []string) (int, error) {
 		if len(args) != 1 || c.Node(args[0]) == nil {
 			return 2, fmt.Errorf("%s NODE: NODE is qvddb1 or qvddb2", cmd)
 		}
-		action := map[string]string{"poweroff": "destroy", "poweron": "start"}[cmd]
-		out, err := exec.CommandContext(ctx, "virsh", "-c", "qemu:///system", action, c.PowerDomain(c.Node(args[0]))).CombinedOutput()
-		os.Stdout.Write(out)
-		return exitOf(err), nil
+		power := c.PowerOff
+		if cmd == "poweron" {
+			power = c.PowerOn
+		}
+		if err := power(ctx, c.Node(args[0])); err != nil {
+			return 1, err
+		}
+		return 0, nil
 	case "query":
 		return query(ctx)
 	}
