@@ -28,6 +28,7 @@ func BenchmarkFailover(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		crash, loss, move := make([]time.Duration, 0, failoverRuns), make([]time.Duration, 0, failoverRuns), make([]time.Duration, 0, failoverRuns)
 		for range failoverRuns {
+			r.settled()
 			r.cleanup()
 			a := r.active()
 			w := r.writer()
@@ -41,6 +42,7 @@ func BenchmarkFailover(b *testing.B) {
 			r.finish(w)
 		}
 		for range failoverRuns {
+			r.settled()
 			r.cleanup()
 			a := r.active()
 			p := r.s.Peer(a)
@@ -52,15 +54,9 @@ func BenchmarkFailover(b *testing.B) {
 			loss = append(loss, r.recovery(w, at, 2*time.Minute))
 			r.waitDB(p, time.Minute)
 			r.finish(w)
-			// Fencing's reboot brings the node back before the next run.
-			r.wait("the fenced node is back", 3*time.Minute, p, func(st *State) string {
-				if online, _ := st.online(a.Name); !online {
-					return a.Name + " is not online"
-				}
-				return ""
-			})
 		}
 		for range failoverRuns {
+			r.settled()
 			a := r.active()
 			p := r.s.Peer(a)
 			w := r.writer()

@@ -82,6 +82,31 @@ func (r *rig) active() *Node {
 	return active
 }
 
+// settled waits until the cluster can take any fault a case injects: both
+// nodes online, the database running on one, and each node's pingd
+// written. A node that has just rejoined has no pingd in the CIB until
+// its ping's first check and the dampening delay have passed, and until
+// then the ping rule bans the database from it: a fault of the other
+// node in that window stops the database instead of moving it, as it
+// would in production.
+func (r *rig) settled() {
+	r.t.Helper()
+	r.wait("a settled cluster", 3*time.Minute, r.s.Nodes[0], func(st *State) string {
+		for _, n := range r.s.Nodes {
+			if online, _ := st.online(n.Name); !online {
+				return n.Name + " is not online"
+			}
+			if v := st.Attribute(n.Name, "pingd"); v == "" || v == "0" {
+				return fmt.Sprintf("pingd of %s is %q", n.Name, v)
+			}
+		}
+		if where := st.Where("p_postgres"); len(where) != 1 || !strings.HasPrefix(where[0], "Started ") {
+			return fmt.Sprintf("the database is %v", where)
+		}
+		return ""
+	})
+}
+
 // waitDB waits until the database group runs on n.
 func (r *rig) waitDB(n *Node, limit time.Duration) {
 	r.t.Helper()
@@ -627,6 +652,7 @@ func TestRunbookSection11(t *testing.T) {
 		ok := t.Run(st.name, func(t *testing.T) {
 			sub := *r
 			sub.t = t // failures belong to the case, not to the whole tier
+			sub.settled()
 			st.run(t, &sub)
 		})
 		if !ok {

@@ -32,6 +32,31 @@ type State struct {
 		Resources []Resource `xml:"resource"`
 	} `xml:"resources>clone"`
 	Failures []OpFailure `xml:"failures>failure"`
+	// Attributes are the transient node attributes the cluster has
+	// written (pingd once its dampening delay has passed).
+	Attributes []struct {
+		Node  string `xml:"name,attr"`
+		Attrs []struct {
+			Name  string `xml:"name,attr"`
+			Value string `xml:"value,attr"`
+		} `xml:"attribute"`
+	} `xml:"node_attributes>node"`
+}
+
+// Attribute is the value of node's attribute name as written to the CIB,
+// "" when it is not.
+func (s *State) Attribute(node, name string) string {
+	for _, n := range s.Attributes {
+		if n.Node != node {
+			continue
+		}
+		for _, a := range n.Attrs {
+			if a.Name == name {
+				return a.Value
+			}
+		}
+	}
+	return ""
 }
 
 // OpFailure is a failed operation crm_mon still reports.
@@ -85,7 +110,7 @@ func (s *State) Where(rsc string) []string {
 
 // Status reads the cluster state as node n sees it.
 func (c *Cluster) Status(ctx context.Context, n *Node) (*State, error) {
-	out, err := n.Exec(ctx, "crm_mon", "--output-as=xml", "-1")
+	out, err := n.Exec(ctx, "crm_mon", "--output-as=xml", "--include=attributes", "-1")
 	if err != nil {
 		return nil, err
 	}
