@@ -31,13 +31,23 @@ if [ "$(cat "$hook" 2>/dev/null)" != "$hook_text" ]; then
 	fi
 fi
 
+# Debian's udev rule gives /dev/kvm to group kvm, mode 0660; without udev it
+# stays root's alone. libvirt probes qemu's capabilities as root, with KVM,
+# then finds KVM unusable for the libvirt-qemu user and throws the cached
+# capabilities away on every define: 30-60 s of re-probing each time. (The
+# tests' guests do not use KVM: they run under TCG.)
+getent group kvm >/dev/null || groupadd --system kvm
+if [ -c /dev/kvm ] && [ "$(stat -c %G:%a /dev/kvm)" != kvm:660 ]; then
+	chgrp kvm /dev/kvm
+	chmod 0660 /dev/kvm
+fi
+
 if answers; then
 	exit 0
 fi
 
 # The qemu driver runs guests as libvirt-qemu:libvirt-qemu (Debian's build
 # default) and wants the kvm group; without them it refuses to start.
-getent group kvm >/dev/null || groupadd --system kvm
 getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
 getent passwd libvirt-qemu >/dev/null ||
 	useradd --system --gid libvirt-qemu --groups kvm --home-dir /var/lib/libvirt --no-create-home \
