@@ -131,14 +131,16 @@ func (r *resource) reportSplitBrain(ctx context.Context, s State, line string) e
 	howto := fmt.Sprintf("resolve by hand: on the node whose changes are to be DISCARDED run "+
 		"'drbdadm secondary %[1]s; drbdadm connect --discard-my-data %[1]s', then on the other node 'drbdadm connect %[1]s'", r.name)
 	r.log.Errorf("DRBD split brain on %s (%s); %s", r.name, line, howto)
+	// Pacemaker keeps 128 characters of a reason: the state and the one
+	// command that decides which changes are lost fit; the log has it all.
 	if s.Role == "Primary" {
-		return ocf.Fail(ocf.DegradedPromoted, "DRBD split brain on %s: this Primary keeps serving; %s", r.name, howto)
+		return ocf.Fail(ocf.DegradedPromoted, "DRBD split brain on %[1]s, Primary serving; to discard a side: drbdadm connect --discard-my-data %[1]s there (see log)", r.name)
 	}
 	// Diverged data must never be promoted without an administrator.
 	if err := ocf.DeletePromotionScore(ctx, r.req); err != nil {
 		r.log.Warnf("%v", err)
 	}
-	return ocf.Fail(ocf.Degraded, "DRBD split brain on %s: this Secondary's data diverged and will not be promoted; %s", r.name, howto)
+	return ocf.Fail(ocf.Degraded, "DRBD split brain on %[1]s, not promoted; to discard a side: drbdadm connect --discard-my-data %[1]s there (see log)", r.name)
 }
 
 // updateScore sets or removes this node's promotion score.

@@ -283,8 +283,13 @@ func TestSplitBrain(t *testing.T) {
 			o := f.call("monitor", "CRM_meta_interval=10000")
 			want := map[string]ocf.RC{"Primary": ocf.DegradedPromoted, "Secondary": ocf.Degraded}[role]
 			expectRC(t, o, want, "DRBD split brain on r0")
-			if !strings.Contains(o.reason(), "--discard-my-data") {
+			if !strings.Contains(o.reason(), "--discard-my-data r0") {
 				t.Fatalf("the reason does not say how to resolve it: %q", o.reason())
+			}
+			// Pacemaker cuts reasons at 128 characters; with the runbook's
+			// resource name, "postgres", 12 more.
+			if n := len(o.reason()) + 2*len("stgres"); n > 128 {
+				t.Errorf("the reason takes %d characters with the resource postgres, over Pacemaker's 128: %q", n, o.reason())
 			}
 			if role == "Secondary" && f.score != "" {
 				t.Fatalf("a split-brain Secondary keeps promotion score %q", f.score)

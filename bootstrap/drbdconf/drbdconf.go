@@ -35,7 +35,7 @@ func Resource(c *config.Config) string {
 	w(0, "resource %s {", c.DRBDResource)
 	w(1, "net {")
 	w(2, "protocol C;")
-	// Online verification (drbdadm verify, run weekly by the backup
+	// Online verification (drbdadm verify, run weekly by the drbd-verify
 	// timer on the Primary).
 	w(2, "verify-alg crc32c;")
 	// Split brain: a side that changed nothing or is Secondary gives up

@@ -320,7 +320,7 @@ func agentSplitBrain(t *testing.T, n1, n2 *node) {
 	// must lose its score.
 	expectRC(t, n2, n2.agent("demote", demoteMs), ocf.Success)
 	r := n2.agent("monitor", monitorMs, monitorUnpromoted)
-	expectRC(t, n2, r, ocf.Degraded, "split brain", "--discard-my-data", "will not be promoted")
+	expectRC(t, n2, r, ocf.Degraded, "split brain", "--discard-my-data", "not promoted")
 	n2.expectScore("")
 	t.Logf("split brain log line: %s", howto)
 
