@@ -208,11 +208,10 @@ func (c *Cluster) Fencings(since time.Time) ([]Fencing, error) {
 			} else {
 				continue
 			}
-			// "Nov 28 10:21:05.887 qvddb2 ..." in local time, without a year.
-			at, err := time.ParseInLocation("Jan _2 15:04:05.000 2006", line[:19]+" "+strconv.Itoa(since.Year()), time.Local)
+			at, err := LogTime(line, since.Year(), time.Local)
 			if err != nil {
 				f.Close()
-				return nil, fmt.Errorf("%s's log: %q: %w", n.Name, line[:19], err)
+				return nil, fmt.Errorf("%s's log: %w", n.Name, err)
 			}
 			if fe.At = at; at.After(since) {
 				out = append(out, fe)
@@ -225,4 +224,19 @@ func (c *Cluster) Fencings(since time.Time) ([]Fencing, error) {
 		}
 	}
 	return out, nil
+}
+
+// LogTime is the time a Pacemaker log line starts with ("Nov 28
+// 10:21:05.887 qvddb2 ..."), in the node's time zone loc, which the line
+// does not say, and in year, which it does not say either.
+func LogTime(line string, year int, loc *time.Location) (time.Time, error) {
+	const stamp = "Jan _2 15:04:05.000"
+	if len(line) < len(stamp) {
+		return time.Time{}, fmt.Errorf("no time stamp in %q", line)
+	}
+	at, err := time.ParseInLocation(stamp+" 2006", line[:len(stamp)]+" "+strconv.Itoa(year), loc)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("time stamp of %q: %w", line, err)
+	}
+	return at, nil
 }

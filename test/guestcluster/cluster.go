@@ -1,5 +1,3 @@
-//go:build guestcluster
-
 package guestcluster
 
 import (
@@ -348,7 +346,7 @@ umount /mnt/install
 # MailTo's start needs a mail command; nothing leaves the guest.
 printf '#!/bin/sh\ncat >>/var/log/mail.stub\n' >/usr/bin/mail
 chmod 0755 /usr/bin/mail
-mkdir -p /var/log/cluster /var/log/pacemaker /run/postgresql ` + pgdata + `
+mkdir -p /etc/qvd-ha /var/log/cluster /var/log/pacemaker /run/postgresql ` + pgdata + `
 chown postgres:postgres /run/postgresql ` + pgdata + `
 chmod 0700 ` + pgdata + `
 `

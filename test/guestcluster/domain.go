@@ -1,5 +1,3 @@
-//go:build guestcluster
-
 package guestcluster
 
 import (
@@ -16,15 +14,16 @@ import (
 // drives with virsh and the guests' fence agents reach over qemu+tcp.
 const LibvirtURI = "qemu:///system"
 
-// Inside each guest, the fencing NIC is qemu user networking whose only
-// way out is a guestfwd rule: a connection to fenceHost:16509 is opened by
-// qemu, on the host, to libvirtd's TCP listener on 127.0.0.1:16509. The
-// guest reaches nothing else (restrict=on), and nothing but loopback is
-// used on the host.
+// Inside each guest, the fencing NIC is qemu's user networking (slirp),
+// where fenceHost is the host's loopback: the fence agents reach
+// libvirtd's TCP listener on 127.0.0.1:16509 there. The guests have no
+// default route, so nothing but that network is reachable from them.
+// (restrict=on with a guestfwd rule would confine them further, but
+// guestfwd either makes one connection for the qemu process's lifetime or
+// spawns a relay, which libvirt's seccomp sandbox forbids.)
 const (
-	fenceNet  = "10.0.2.0/24"
 	fenceAddr = "10.0.2.15/24"
-	fenceHost = "10.0.2.100"
+	fenceHost = "10.0.2.2"
 	fenceURI  = "qemu+tcp://" + fenceHost + "/system"
 )
 
@@ -52,11 +51,10 @@ type domainSpec struct {
 // The control channel is the virtio-serial port test/guest's init looks for
 // (qvd.control). qemu runs as root for these domains (a static DAC label,
 // no relabelling): libvirt must not chown the cached image that other
-// tests share. The fencing NIC is the one thing libvirt's XML cannot say
-// (guestfwd), hence qemu:commandline; its PCI slot is fixed high so that it
-// is probed after the udp NICs and is the last ethN.
+// tests share. The NICs are probed in the order of their PCI slots, which
+// libvirt assigns in the order of the XML: the fencing NIC is the last ethN.
 var domainXML = template.Must(template.New("domain").Funcs(template.FuncMap{"esc": xmlEscape}).Parse(
-	`<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+	`<domain type='qemu'>
   <name>{{esc .Name}}</name>
   <memory unit='MiB'>{{.MemoryMiB}}</memory>
   <vcpu>1</vcpu>
@@ -89,6 +87,11 @@ var domainXML = template.Must(template.New("domain").Funcs(template.FuncMap{"esc
       <model type='virtio'/>
     </interface>
 {{- end}}
+    <interface type='user'>
+      <mac address='{{.FenceMAC}}'/>
+      <ip family='ipv4' address='10.0.2.0' prefix='24'/>
+      <model type='virtio'/>
+    </interface>
     <filesystem type='mount' accessmode='passthrough'>
       <source dir='{{esc .Share}}'/>
       <target dir='{{esc .ShareTag}}'/>
@@ -107,12 +110,6 @@ var domainXML = template.Must(template.New("domain").Funcs(template.FuncMap{"esc
   <seclabel type='static' model='dac' relabel='no'>
     <label>+0:+0</label>
   </seclabel>
-  <qemu:commandline>
-    <qemu:arg value='-netdev'/>
-    <qemu:arg value='user,id=fence,restrict=on,net=` + fenceNet + `,guestfwd=tcp:` + fenceHost + `:16509-tcp:127.0.0.1:16509'/>
-    <qemu:arg value='-device'/>
-    <qemu:arg value='virtio-net-pci,netdev=fence,mac={{.FenceMAC}},bus=pci.0,addr=0x1f'/>
-  </qemu:commandline>
 </domain>
 `))
 

@@ -1,5 +1,3 @@
-//go:build guestcluster
-
 package guestcluster
 
 import (
@@ -56,7 +54,7 @@ func TestDomainDefines(t *testing.T) {
 	}
 	for _, want := range []string{
 		"<interface type='udp'>", "<mac address='52:54:00:0a:00:01'/>", "<local address='127.0.0.1' port='40001'/>",
-		"name='qvd.control'", "guestfwd=tcp:" + fenceHost + ":16509-tcp:127.0.0.1:16509",
+		"name='qvd.control'", "<interface type='user'>", "<mac address='52:54:00:0c:00:01'/>",
 		"data &amp; more.img", "<target dir='" + installTag + "'/>",
 	} {
 		if !strings.Contains(got, want) {

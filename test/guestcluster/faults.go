@@ -1,5 +1,3 @@
-//go:build guestcluster
-
 package guestcluster
 
 import (
@@ -64,50 +62,19 @@ func (c *Cluster) waitDomain(ctx context.Context, n *Node, state string) error {
 	}
 }
 
-// FenceEvent is one entry of the fencer's history (stonith_admin --history).
-type FenceEvent struct {
-	Action   string `xml:"action,attr"`
-	Target   string `xml:"target,attr"`
-	Delegate string `xml:"delegate,attr"` // the node that ran the device
-	Status   string `xml:"status,attr"`   // success, failed, pending
-}
-
-// FenceHistory is the fencing history as n's fencer knows it.
-func (c *Cluster) FenceHistory(ctx context.Context, n *Node) ([]FenceEvent, error) {
-	out, err := n.Output(ctx, "stonith_admin --history '*' --output-as=xml")
-	if err != nil {
-		return nil, err
-	}
-	var doc struct {
-		Events []FenceEvent `xml:"list>fence_event"`
-	}
-	if err := xml.Unmarshal([]byte(out), &doc); err != nil {
-		return nil, fmt.Errorf("stonith_admin on %s: %w", n.Name, err)
-	}
-	return doc.Events, nil
-}
-
-// WaitFenced waits until n's fencer has fenced target successfully, by
-// n itself.
-func (c *Cluster) WaitFenced(ctx context.Context, n, target *Node) error {
-	last := ""
+// WaitFenced waits until n's Pacemaker log shows that n fenced target
+// after since. The log, not stonith_admin --history: the history keeps
+// one entry per target, so a second fencing of a node does not show.
+func (c *Cluster) WaitFenced(ctx context.Context, n, target *Node, since time.Time) error {
+	re := fencedBy(target, n)
 	for {
-		evs, err := c.FenceHistory(ctx, n)
-		if err != nil {
-			last = err.Error()
-		}
-		for _, e := range evs {
-			if e.Target == target.Name && e.Status == "success" {
-				if e.Delegate != n.Name {
-					return fmt.Errorf("%s was fenced by %s, want %s", target.Name, e.Delegate, n.Name)
-				}
-				return nil
-			}
-			last = fmt.Sprintf("%+v", e)
+		at, err := c.logTimes(ctx, n, since, re)
+		if err == nil && !at[0].IsZero() {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%s not fenced as %s sees it (last: %s): %w", target.Name, n.Name, last, ctx.Err())
+			return fmt.Errorf("%s's log: no %q after %s (%v): %w", n.Name, re, since.Format(time.TimeOnly), err, ctx.Err())
 		case <-time.After(time.Second):
 		}
 	}

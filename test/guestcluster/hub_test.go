@@ -1,5 +1,3 @@
-//go:build guestcluster
-
 package guestcluster
 
 import (

@@ -1,5 +1,3 @@
-//go:build guestcluster
-
 package guestcluster
 
 import (
@@ -28,8 +26,8 @@ import (
 // such hook).
 var clusterPackages = []string{
 	"corosync", "pacemaker", "pacemaker-cli-utils", "resource-agents",
-	"postgresql-15",  // the server; pg_ctl in /usr/lib/postgresql/15/bin
-	"iputils-arping", // IPaddr's gratuitous ARP
+	"postgresql-15", // the server; pg_ctl in /usr/lib/postgresql/15/bin
+	"libxml2-utils", // xmllint, for ocf-tester
 }
 
 //go:embed image.go
@@ -91,6 +89,16 @@ func buildClusterRoot(ctx context.Context, base *guest.Image, logf func(string, 
 		return "", fmt.Errorf("install %s: %w", final, err)
 	}
 	logf("built the cluster guest root in %s", time.Since(start).Round(time.Second))
+	// Roots of other recipes are stale: each is a couple of GB. A guest
+	// still running on one keeps its open file.
+	stale, _ := filepath.Glob(filepath.Join(cache, "cluster-*"))
+	for _, d := range stale {
+		if d != dir && !strings.HasSuffix(d, ".lock") {
+			if err := os.RemoveAll(d); err != nil {
+				logf("remove the stale cluster root %s: %v", d, err)
+			}
+		}
+	}
 	return final, nil
 }
 
