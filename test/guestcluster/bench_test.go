@@ -57,35 +57,14 @@ func guestFailover(b *testing.B, c *Cluster) (time.Duration, []Share) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	survivor := c.Peer(promoted)
 	w := startWriter(ctx, b, c)
 	if _, err := w.WaitAckAfter(ctx, time.Now()); err != nil {
 		b.Fatal(err)
 	}
-	off, err := c.PowerOff(ctx, promoted)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := c.WaitDatabase(ctx, survivor, survivor); err != nil {
-		b.Fatal(err)
-	}
-	ack, err := w.WaitAckAfter(ctx, off)
-	if err != nil {
-		b.Fatal(err)
-	}
-	tk, err := c.TakeoverOf(ctx, survivor, promoted, off)
-	if err != nil {
-		b.Fatal(err)
-	}
+	took, shares := loseNode(ctx, b, c, w, promoted)
 	verify(ctx, b, w)
-	if err := c.Rejoin(ctx, promoted); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := c.WaitDRBD(ctx, promoted, "ro:Secondary/Primary", "cs:Connected", "ds:UpToDate/UpToDate"); err != nil {
-		b.Fatal(err)
-	}
-	waitNoFenceConstraint(ctx, b, c, survivor)
-	return ack.At.Sub(off), tk.Shares(off, ack.At)
+	rejoin(ctx, b, c, promoted, c.Peer(promoted))
+	return took, shares
 }
 
 // promoted is the node where DRBD is Promoted, as node1 sees it.

@@ -545,3 +545,19 @@ func freeUDPPorts(n int) ([]int, error) {
 	}
 	return ports, nil
 }
+
+// poll calls cond every interval until it returns "" or ctx ends; the
+// error then quotes cond's last complaint.
+func poll(ctx context.Context, every time.Duration, cond func() string) error {
+	for {
+		last := cond()
+		if last == "" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: %w", last, ctx.Err())
+		case <-time.After(every):
+		}
+	}
+}

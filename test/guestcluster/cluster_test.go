@@ -2,6 +2,7 @@ package guestcluster
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -129,26 +130,9 @@ func powerOff(ctx context.Context, t *testing.T, c *Cluster, promoted *Node) {
 	if _, err := w.WaitAckAfter(ctx, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	off, err := c.PowerOff(ctx, promoted)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.WaitFenced(ctx, survivor, promoted, off); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.WaitDatabase(ctx, survivor, survivor); err != nil {
-		t.Fatal(err)
-	}
-	ack, err := w.WaitAckAfter(ctx, off)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("power off -> first acknowledged write on %s: %s (row %d)", survivor.Name, ack.At.Sub(off).Round(100*time.Millisecond), ack.N)
-	tk, err := c.TakeoverOf(ctx, survivor, promoted, off)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, sh := range tk.Shares(off, ack.At) {
+	took, shares := loseNode(ctx, t, c, w, promoted)
+	t.Logf("power off -> first acknowledged write on %s: %s", survivor.Name, took.Round(100*time.Millisecond))
+	for _, sh := range shares {
 		t.Logf("  %-44s %s", sh.Step, sh.Took.Round(100*time.Millisecond))
 	}
 	line, err := c.WaitDRBD(ctx, survivor, "ro:Primary/", "ds:UpToDate/")
@@ -163,10 +147,38 @@ func powerOff(ctx context.Context, t *testing.T, c *Cluster, promoted *Node) {
 	}
 }
 
+// loseNode powers the Promoted node off while w writes, and waits until the
+// survivor has fenced it, runs the database and has acknowledged a write;
+// it returns the time from the power-off to that write, and its split
+// into the takeover's steps.
+func loseNode(ctx context.Context, t testing.TB, c *Cluster, w *cluster.Writer, promoted *Node) (time.Duration, []Share) {
+	t.Helper()
+	survivor := c.Peer(promoted)
+	off, err := c.PowerOff(ctx, promoted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitFenced(ctx, survivor, promoted, off); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitDatabase(ctx, survivor, survivor); err != nil {
+		t.Fatal(err)
+	}
+	ack, err := w.WaitAckAfter(ctx, off)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := c.TakeoverOf(ctx, survivor, promoted, off)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ack.At.Sub(off), tk.Shares(off, ack.At)
+}
+
 // rejoin starts the stack on the node the fence agent restarted: DRBD
 // reconnects and resyncs it as the Secondary, and the handler's
 // constraint, if the promotion placed one, goes away with the resync.
-func rejoin(ctx context.Context, t *testing.T, c *Cluster, back, promoted *Node) {
+func rejoin(ctx context.Context, t testing.TB, c *Cluster, back, promoted *Node) {
 	if err := c.Rejoin(ctx, back); err != nil {
 		t.Fatal(err)
 	}
@@ -191,16 +203,13 @@ func rejoin(ctx context.Context, t *testing.T, c *Cluster, back, promoted *Node)
 
 func waitNoFenceConstraint(ctx context.Context, t testing.TB, c *Cluster, n *Node) {
 	t.Helper()
-	for {
-		ids, err := c.FenceConstraints(ctx, n)
-		if err == nil && len(ids) == 0 {
-			return
+	if err := poll(ctx, time.Second, func() string {
+		if ids, err := c.FenceConstraints(ctx, n); err != nil || len(ids) > 0 {
+			return fmt.Sprintf("fence constraints still there: %v (%v)", ids, err)
 		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("fence constraints still there: %v (%v)", ids, err)
-		case <-time.After(time.Second):
-		}
+		return ""
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -222,16 +231,14 @@ func replicationCut(ctx context.Context, t *testing.T, c *Cluster, promoted *Nod
 	}
 	cut := time.Now()
 	var ids []string
-	for len(ids) == 0 {
+	if err := poll(ctx, time.Second, func() string {
 		var err error
-		if ids, err = c.FenceConstraints(ctx, promoted); err != nil {
-			t.Fatal(err)
+		if ids, err = c.FenceConstraints(ctx, promoted); err != nil || len(ids) == 0 {
+			return fmt.Sprintf("no drbd-fence-by-handler constraint after the replication link was cut (%v)", err)
 		}
-		select {
-		case <-ctx.Done():
-			t.Fatal("no drbd-fence-by-handler constraint after the replication link was cut")
-		case <-time.After(time.Second):
-		}
+		return ""
+	}); err != nil {
+		t.Fatal(err)
 	}
 	t.Logf("constraint %v placed %s after the cut", ids, time.Since(cut).Round(100*time.Millisecond))
 	// DRBD 8.4: the handler outdates the peer in the Primary's view and in
@@ -276,6 +283,10 @@ func replicationCut(ctx context.Context, t *testing.T, c *Cluster, promoted *Nod
 	}
 	if where := st.Where("p_postgres"); len(where) != 0 {
 		t.Fatalf("the database runs (%v) on stale data", where)
+	}
+	// Why: the handler's constraint, still in the CIB the survivor reads.
+	if ids, err := c.FenceConstraints(ctx, stale); err != nil || len(ids) == 0 {
+		t.Errorf("%s not promoted, but its CIB has no drbd-fence-by-handler constraint (%v)", stale.Name, err)
 	}
 	why, _ := stale.Output(ctx, "crm_mon -1 -rf 2>&1; cibadmin --query --scope constraints --xpath \"//rsc_location[starts-with(@id,'drbd-fence-by-handler')]\" 2>&1")
 	t.Logf("%s not promoted; the cluster says:\n%s", stale.Name, why)

@@ -20,8 +20,8 @@
 //   - eth2, fencing only: qemu user networking (slirp), whose 10.0.2.2 is
 //     the host's loopback, where libvirtd listens for TCP (hypervisor_uri
 //     qemu+tcp://10.0.2.2/system).
-//   - the suite, built statically here into a DESTDIR tree laid out as
-//     make install lays it out, shared read-only over 9p and copied in.
+//   - the suite, from the checkout's make install DESTDIR=, shared
+//     read-only over 9p and copied in.
 //   - test/guest's control channel (a virtio-serial port), reached with
 //     guest.Dial; a restarted domain needs a new Dial.
 //

@@ -71,33 +71,29 @@ func documentedScore(line string) string {
 func (c *Cluster) CheckScores(ctx context.Context, n *Node) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
-	var last string
-	for {
+	var table string
+	err := poll(ctx, 2*time.Second, func() string {
 		var rows []string
 		ok := true
 		for _, on := range c.Nodes {
 			line, err := c.DRBD(ctx, on)
 			if err != nil {
-				return "", err
+				return err.Error()
 			}
 			got, err := c.PromotionScore(ctx, n, on)
 			if err != nil {
-				return "", err
+				return err.Error()
 			}
 			want := documentedScore(line)
 			ok = ok && got == want
 			rows = append(rows, fmt.Sprintf("%s: score %q (documented %q) for %s", on.Name, got, want, line))
 		}
-		last = strings.Join(rows, "\n")
-		if ok {
-			return last, nil
+		if table = strings.Join(rows, "\n"); !ok {
+			return "promotion scores not the documented ones:\n" + table
 		}
-		select {
-		case <-ctx.Done():
-			return "", fmt.Errorf("promotion scores not the documented ones:\n%s", last)
-		case <-time.After(2 * time.Second):
-		}
-	}
+		return ""
+	})
+	return table, err
 }
 
 // OpResult is the last result of one operation of a resource on a node,

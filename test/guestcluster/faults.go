@@ -49,17 +49,12 @@ func (c *Cluster) Rejoin(ctx context.Context, n *Node) error {
 
 // waitDomain polls libvirt until the domain is in state.
 func (c *Cluster) waitDomain(ctx context.Context, n *Node, state string) error {
-	for {
-		got, err := domainState(ctx, n.Domain)
-		if err == nil && got == state {
-			return nil
+	return poll(ctx, 500*time.Millisecond, func() string {
+		if got, err := domainState(ctx, n.Domain); err != nil || got != state {
+			return fmt.Sprintf("domain %s is %q (%v), want %q", n.Domain, got, err, state)
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("domain %s is %q (%v), want %q: %w", n.Domain, got, err, state, ctx.Err())
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
+		return ""
+	})
 }
 
 // WaitFenced waits until n's Pacemaker log shows that n fenced target
@@ -67,17 +62,12 @@ func (c *Cluster) waitDomain(ctx context.Context, n *Node, state string) error {
 // one entry per target, so a second fencing of a node does not show.
 func (c *Cluster) WaitFenced(ctx context.Context, n, target *Node, since time.Time) error {
 	re := fencedBy(target, n)
-	for {
-		at, err := c.logTimes(ctx, n, since, re)
-		if err == nil && !at[0].IsZero() {
-			return nil
+	return poll(ctx, time.Second, func() string {
+		if at, err := c.logTimes(ctx, n, since, re); err != nil || at[0].IsZero() {
+			return fmt.Sprintf("%s's log: no %q after %s (%v)", n.Name, re, since.Format(time.TimeOnly), err)
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s's log: no %q after %s (%v): %w", n.Name, re, since.Format(time.TimeOnly), err, ctx.Err())
-		case <-time.After(time.Second):
-		}
-	}
+		return ""
+	})
 }
 
 // FenceConstraints lists the ids of the constraints DRBD's fence-peer
@@ -107,19 +97,18 @@ func (c *Cluster) FenceConstraints(ctx context.Context, n *Node) ([]string, erro
 // WaitDRBD polls n's /proc/drbd until every one of want is in its line
 // ("ro:Primary/Secondary", "ds:UpToDate/UpToDate", ...).
 func (c *Cluster) WaitDRBD(ctx context.Context, n *Node, want ...string) (string, error) {
-	for {
-		line, err := c.DRBD(ctx, n)
-		ok := err == nil
+	var line string
+	err := poll(ctx, time.Second, func() string {
+		var err error
+		if line, err = c.DRBD(ctx, n); err != nil {
+			return err.Error()
+		}
 		for _, w := range want {
-			ok = ok && strings.Contains(line, w)
+			if !strings.Contains(line, w) {
+				return fmt.Sprintf("%s: DRBD is %q, want %s", n.Name, line, strings.Join(want, " "))
+			}
 		}
-		if ok {
-			return line, nil
-		}
-		select {
-		case <-ctx.Done():
-			return line, fmt.Errorf("%s: DRBD is %q (%v), want %s: %w", n.Name, line, err, strings.Join(want, " "), ctx.Err())
-		case <-time.After(time.Second):
-		}
-	}
+		return ""
+	})
+	return line, err
 }
