@@ -82,15 +82,18 @@ func (c *Cluster) promoted(ctx context.Context) (*Node, error) {
 	return found, err
 }
 
-// timers are the timers that bound a node's loss, from node1's CIB and
-// corosync.conf.
+// timers are the timers that bound a node's loss, from node1's
+// corosync.conf and CIB.
 func (c *Cluster) timers() string {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	out, err := c.Nodes[0].Output(ctx, "grep -E '^[[:space:]]*token:' /etc/corosync/corosync.conf; "+
-		"crm_attribute --type crm_config --name priority-fencing-delay --query --quiet")
+	token, err := c.Nodes[0].Output(ctx, "sed -n 's/^[[:space:]]*token:[[:space:]]*//p' /etc/corosync/corosync.conf")
 	if err != nil {
 		return err.Error()
 	}
-	return strings.Join(strings.Fields(out), " ")
+	delay, err := c.Nodes[0].Output(ctx, "crm_attribute --type crm_config --name priority-fencing-delay --query --quiet")
+	if err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("corosync token %s ms, priority-fencing-delay %s", strings.TrimSpace(token), strings.TrimSpace(delay))
 }
