@@ -199,7 +199,15 @@ umount /mnt/split`); err != nil {
 		t.Fatal(err)
 	}
 	waitNoFenceConstraint(ctx, t, c, promoted)
-	if _, err := promoted.Output(ctx, "crm_resource --cleanup --resource "+drbdClone); err != nil {
+	// The cleanup clears the degraded results, and with them the clone's
+	// history: Pacemaker re-probes it and restarts the group that depends
+	// on it (seen here: "Restart p_fs_postgres due to required
+	// ms_drbd_postgres notified"), a short outage an administrator should
+	// expect. The rows are read back once the cluster is idle again.
+	if _, err := promoted.Output(ctx, "crm_resource --cleanup --resource "+drbdClone+" && crm_resource --wait --timeout=300s"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitDatabase(ctx, promoted, promoted); err != nil {
 		t.Fatal(err)
 	}
 	checkScores(ctx, t, c, promoted, "split brain resolved")
