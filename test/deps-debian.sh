@@ -13,7 +13,7 @@ packages=(
 	groff-base man-db               # man pages render
 	iproute2 procps psmisc tcpdump  # namespaces and process tools for tests
 	fence-agents                    # fence-agents' metadata.rng, fence_xenapi
-	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
+	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
 	openssh-server openssh-client   # fence_qvd_libvirt's qemu+ssh test runs its own sshd
 	pacemaker corosync crmsh        # the namespace cluster, crm configure load, crm_simulate
 	xfsprogs kmod                   # the cluster's shared disk (the Filesystem agent runs modprobe)

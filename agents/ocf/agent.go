@@ -15,6 +15,15 @@ type Agent struct {
 	Long    string
 	Params  []Param
 	Actions []Action
+	// ManSections are extra sections of the man page, after PARAMETERS
+	// (for example "Differences from ocf:heartbeat:pgsql").
+	ManSections []ManSection
+}
+
+// ManSection is a titled man page section; blank lines separate paragraphs.
+type ManSection struct {
+	Title string
+	Body  string
 }
 
 // Action is one advertised action: its function and its meta-data entry.

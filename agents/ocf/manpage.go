@@ -36,6 +36,12 @@ func (a *Agent) WriteManPage(w io.Writer) error {
 		if p.Deprecated != "" {
 			facts = append(facts, "deprecated")
 		}
+		if p.Ignored != "" {
+			facts = append(facts, "accepted and ignored")
+		}
+		if p.Reloadable {
+			facts = append(facts, "reloadable")
+		}
 		fmt.Fprintf(&b, ".TP\n.BR %s \" (%s)\"\n%s\n", p.Name, strings.Join(facts, ", "), roff(p.Short))
 		if p.Long != "" && p.Long != p.Short {
 			fmt.Fprintf(&b, ".IP\n%s\n", roff(p.Long))
@@ -43,6 +49,12 @@ func (a *Agent) WriteManPage(w io.Writer) error {
 		if p.Deprecated != "" {
 			fmt.Fprintf(&b, ".IP\nDeprecated: %s\n", roff(p.Deprecated))
 		}
+		if p.Ignored != "" {
+			fmt.Fprintf(&b, ".IP\nIgnored: %s\n", roff(p.Ignored))
+		}
+	}
+	for _, sec := range a.ManSections {
+		fmt.Fprintf(&b, ".SH \"%s\"\n%s\n", roffArg(strings.ToUpper(sec.Title)), paragraphs(sec.Body))
 	}
 
 	b.WriteString(".SH ACTIONS\n")

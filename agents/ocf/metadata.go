@@ -98,6 +98,12 @@ func (p Param) longText() string {
 	if p.Deprecated != "" {
 		text = strings.TrimSpace(text + " Deprecated: " + p.Deprecated)
 	}
+	if p.Ignored != "" {
+		text = strings.TrimSpace(text + " Ignored: " + p.Ignored)
+	}
+	if p.Reloadable {
+		text = strings.TrimSpace(text + " Reloadable: a change takes effect without a restart.")
+	}
 	return text
 }
 

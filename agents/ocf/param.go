@@ -45,6 +45,15 @@ type Param struct {
 	// parsed. The validators reject a <deprecated> element, so the text goes
 	// into the long description and the man page.
 	Deprecated string
+	// Ignored, when set, says why the parameter has no effect here. It is
+	// declared so that a configuration written for the upstream agent loads
+	// (crmsh rejects a parameter the meta-data does not name); the runtime
+	// logs the reason once, at start and validate-all, when it is set.
+	Ignored string
+	// Reloadable: a change takes effect through the agent's reload action,
+	// without a restart. The validators reject the attribute, so it shows in
+	// the long description and the man page.
+	Reloadable bool
 	Short      string
 	Long       string
 	// Check validates a non-empty value beyond its type. Its error becomes

@@ -96,6 +96,15 @@ func (d *Dispatcher) Run(a *Agent, args []string) (rc RC) {
 		_, reason := rcOf(err)
 		return d.fail(log, ErrConfigured, reason)
 	}
+	if name == "start" || name == "validate-all" {
+		// Once per start, not on every monitor: the admin reads it when
+		// the resource comes up or when checking a configuration.
+		for _, p := range a.Params {
+			if p.Ignored != "" && params.IsSet(p.Name) {
+				log.Infof("parameter %s is ignored: %s", p.Name, p.Ignored)
+			}
+		}
+	}
 	req := &Request{
 		Action:   name,
 		Instance: instance,
