@@ -24,6 +24,7 @@ import (
 	"github.com/qvd-ha/qvd-ha/bootstrap/pgsetup"
 	"github.com/qvd-ha/qvd-ha/bootstrap/secret"
 	"github.com/qvd-ha/qvd-ha/bootstrap/units"
+	"github.com/qvd-ha/qvd-ha/internal/peercred"
 )
 
 // DefaultAdminConn is how db-init reaches PostgreSQL as its superuser: the
@@ -219,7 +220,7 @@ func peerAsSuperuser(cfg *pgx.ConnConfig) error {
 		return fmt.Errorf("--admin: %w", err)
 	}
 	cred := runner.As(u)
-	cfg.DialFunc = pgsetup.DialAs(int(cred.Uid), int(cred.Gid))
+	cfg.DialFunc = peercred.DialAs(int(cred.Uid), int(cred.Gid))
 	return nil
 }
 

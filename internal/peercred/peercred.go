@@ -1,4 +1,9 @@
-package pgsetup
+// Package peercred connects to Unix sockets with another user's peer
+// credentials while the process stays root. PostgreSQL's distribution
+// default, "local all postgres peer", then admits root as postgres without a
+// password and without a child process: qvd-ha-bootstrap's db-init and the
+// ocf:qvd:pgsql monitor both rely on it.
+package peercred
 
 import (
 	"context"
@@ -7,21 +12,18 @@ import (
 	"os"
 	"runtime"
 	"syscall"
-
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// DialAs returns a dialer whose Unix socket connections carry uid and gid
-// as their peer credentials, so that PostgreSQL's default "local all
-// postgres peer" admits root's db-init as postgres, while the process
-// stays root: it has read a root-only password file, and writes root's
-// files afterwards.
+// DialAs returns a dialer (a pgconn.DialFunc) whose Unix socket connections
+// carry uid and gid as their peer credentials; other networks are dialled
+// as they are. The process keeps its own ids: it may have read a root-only
+// password file, and writes root's files afterwards.
 //
 // Linux keeps credentials per thread and records the connecting thread's
 // effective ids on the socket (SO_PEERCRED), so the switch is made with raw
 // system calls on a locked thread (syscall.Setresuid would change every
 // thread) and undone before the thread is released.
-func DialAs(uid, gid int) pgconn.DialFunc {
+func DialAs(uid, gid int) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	var d net.Dialer
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if network != "unix" {
