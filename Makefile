@@ -3,7 +3,9 @@
 GO       ?= $(shell command -v go || echo /usr/local/go/bin/go)
 PREFIX   ?= /usr
 DESTDIR  ?=
-VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.0)
+# VERSION-RELEASE of the SLES packages (rpm/version.sh), computed once: the
+# binaries report what `rpm -q` says of the package that holds them.
+VERSION  ?= $(eval VERSION := $$(shell bash rpm/version.sh || echo 0.0.0-0))$(VERSION)
 # -trimpath for reproducible paths; no -s -w so that distributions can
 # produce debuginfo packages.
 GOFLAGS_BUILD ?= -trimpath -ldflags "-X main.version=$(VERSION)"
@@ -22,7 +24,7 @@ TOOLS  := qvd-ha-bootstrap=bootstrap
 bin = $(firstword $(subst =, ,$1))
 src = $(lastword $(subst =, ,$1))
 
-.PHONY: all build man install test test-drbd test-guests bench lint services generate demo demo-status demo-down demo-pgsql clean
+.PHONY: all build man install programs test test-drbd test-guests bench lint services generate demo demo-status demo-down demo-pgsql clean
 
 all: build man
 
@@ -64,10 +66,15 @@ services:
 # cluster tiers run alone afterwards, one after the other: the namespace
 # cluster (test/cluster) freezes libvirtd and fences through it, which the
 # fence agent's tests must not see, and both clusters' timings need the CPU.
-test: lint services install
+test: programs lint services install
 	$(GO) test -count=1 -timeout 30m $$($(GO) list ./... | grep -v -e '/test/cluster$$' -e '/test/guestcluster$$')
 	$(GO) test -count=1 -timeout 30m -v ./test/cluster/
 	$(GO) test -count=1 -timeout 30m -v ./test/guestcluster/
+
+# Every program the agents, the bootstrap and the tests run is here, or the
+# Debian package to install is named (test/programs/programs.txt).
+programs:
+	@bash test/programs/check.sh
 
 # The real DRBD 8.4 tier alone: two qemu guests (image cached in
 # /var/cache/qvd-ha/guest).

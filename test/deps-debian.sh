@@ -23,6 +23,14 @@ packages=(
 	debootstrap busybox-static e2fsprogs cpio  # the qemu guest image of the DRBD tier
 	rpm rpmlint createrepo-c zypper elfutils   # make rpm, rpmlint, and the zypper install test
 )
+# And the package of every program test/programs/programs.txt says the tests
+# run (Go comes below).
+while read -r program package needed _; do
+	case $program in '' | '#'*) continue ;; esac
+	if [ "$needed" = test ] && [ "$package" != golang-1.23-go ]; then
+		packages+=("$package")
+	fi
+done <"$(dirname "$0")/programs/programs.txt"
 apt-get update
 apt-get install -y --no-install-recommends "${packages[@]}"
 
