@@ -1,11 +1,13 @@
 // Package drbdconf writes the DRBD resource of the database (runbook 6 and
 // maintenance 2) in DRBD 8.4 syntax, the runbook's version (its 8.3
-// "syncer { rate }" no longer exists). drbd-utils 9 reads it with its 8.4
-// parser (drbdadm-84) whenever the kernel runs DRBD 8.4.
+// "syncer { rate }" is 8.4's "disk { resync-rate }"). drbd-utils 9 reads it
+// with its 8.4 parser (drbdadm-84) whenever the kernel runs DRBD 8.4.
 //
 // What it adds to the runbook: resource-level fencing coupled to Pacemaker,
 // so that a Secondary that lost its peer can never be promoted with stale
-// data; explicit split-brain policies and a notification.
+// data; explicit split-brain policies and a notification. The runbook's
+// "global { usage-count no; }" cannot live here: drbdadm allows one global
+// section, and drbd-utils' global_common.conf already has it.
 package drbdconf
 
 import (
@@ -20,6 +22,10 @@ const Dir = "/etc/drbd.d"
 
 // HandlerDir is where drbd-utils installs its handler scripts.
 const HandlerDir = "/usr/lib/drbd"
+
+// ResyncRate is the runbook's resynchronisation limit (section 6, syncer
+// rate): about what a gigabit crossover cable carries.
+const ResyncRate = "100M"
 
 // Path is the resource file of c.
 func Path(c *config.Config) string { return Dir + "/" + c.DRBDResource + ".res" }
@@ -44,8 +50,21 @@ func Resource(c *config.Config) string {
 	w(2, "after-sb-1pri discard-secondary;")
 	w(2, "after-sb-2pri disconnect;")
 	w(1, "}")
+	// The runbook's wfc-timeout 0 (wait for the peer forever) is DRBD's
+	// default and only the drbd init script reads it, which disable-units
+	// turns off; written so that the file says what the runbook says.
+	w(1, "startup {")
+	w(2, "wfc-timeout 0;")
+	w(1, "}")
 	w(1, "disk {")
 	w(2, "on-io-error detach;")
+	// The runbook's "syncer { rate 100M; }". DRBD 8.4 since 8.4.3 runs a
+	// dynamic resync controller (c-plan-ahead 20) that starts at
+	// resync-rate and never exceeds c-max-rate; with both at 100M the
+	// runbook's limit holds on every 8.4, and with the controller off
+	// (8.4.1, the runbook's) it is the fixed rate.
+	w(2, "resync-rate %s;", ResyncRate)
+	w(2, "c-max-rate %s;", ResyncRate)
 	// 8.4 keeps fencing in disk; the handler forbids promoting the peer
 	// (a drbd-fence-by-handler-* location constraint) until it has
 	// resynchronised, and stonith fences it if it cannot be reached.
