@@ -46,7 +46,7 @@ const (
 // Build returns the CIB for c.
 func Build(c *config.Config) *CIB {
 	t := c.Timers
-	b := &CIB{ValidateWith: Schema, Epoch: 1}
+	b := &CIB{FeatureSet: FeatureSet, ValidateWith: Schema, Epoch: 1}
 	cfg := &b.Configuration
 	cfg.CRMConfig.PropertySets = []NVSet{nvset("cib-bootstrap-options",
 		"stonith-enabled", "true",

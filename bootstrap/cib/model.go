@@ -7,14 +7,24 @@ package cib
 
 import "encoding/xml"
 
-// Schema is the lowest schema with the Promoted/Unpromoted role names
-// (Pacemaker 2.1.0). Pacemaker upgrades it on load; SLES 15 SP4 (2.1.2) and
-// later accept it.
-const Schema = "pacemaker-3.7"
+// The root attributes are what `cibadmin --empty` writes on Pacemaker 2.1.5,
+// the oldest Pacemaker qvd-ha supports (SLES 15 SP5, Debian 12). They are
+// pinned rather than read from the local Pacemaker at run time: the Pacemaker
+// tools refuse a CIB whose feature set is newer than their own, so a file
+// generated on SLES 16 (Pacemaker 3.0) would not load on SP5, while newer
+// Pacemakers accept an older feature set and upgrade the schema on load.
+// crm_feature_set is not cosmetic: without it the scheduler (crm_simulate
+// on this file) reads fail counts the pre-1.1.17 way and migration-threshold
+// never bans a node.
+const (
+	Schema     = "pacemaker-3.9"
+	FeatureSet = "3.16.1"
+)
 
 // CIB is the document root.
 type CIB struct {
 	XMLName       xml.Name      `xml:"cib"`
+	FeatureSet    string        `xml:"crm_feature_set,attr"`
 	ValidateWith  string        `xml:"validate-with,attr"`
 	Epoch         int           `xml:"epoch,attr"`
 	NumUpdates    int           `xml:"num_updates,attr"`

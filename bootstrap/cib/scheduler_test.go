@@ -97,6 +97,10 @@ func TestSchedulerStartsOnPreferredNode(t *testing.T) {
 	}
 }
 
+// TestSchedulerMonitorFailures: migration-threshold on the `cib` output
+// itself (newCluster starts from it): a first pgsql monitor failure is
+// recovered in place, the second moves the database, and with DRBD its
+// promotion, to the other node.
 func TestSchedulerMonitorFailures(t *testing.T) {
 	storages(t, "qvddb1", func(t *testing.T, s scene) {
 		// First failure: recovery in place (migration-threshold=2).

@@ -1,7 +1,6 @@
 package cib
 
 import (
-	"encoding/xml"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,10 +13,12 @@ import (
 	"github.com/qvd-ha/qvd-ha/bootstrap/internal/xmltree"
 )
 
-// cluster is a CIB file with a status section that crm_simulate moves from
-// transition to transition, in the manner of Pacemaker's cts/scheduler: the
-// generated configuration, two online nodes, and the node attributes the
-// agents would set.
+// cluster is a CIB file that crm_simulate moves from transition to
+// transition, in the manner of Pacemaker's cts/scheduler. It starts as the
+// very document `qvd-ha-bootstrap cib` prints, root attributes included, so
+// that the scheduler reads it as it reads the shipped file; crm_simulate's
+// injections and crm_attribute then add the two online nodes, quorum and the
+// node attributes the agents would set.
 type cluster struct {
 	t     *testing.T
 	c     *config.Config
@@ -28,45 +29,43 @@ type cluster struct {
 }
 
 // PromotionScore is what ocf:qvd:drbd sets on a node whose data and peer
-// are UpToDate (linbit's table); PingScore is pingd with every host
-// answering.
+// are UpToDate (linbit's table).
 const promotionScore = "10000"
 
 func newCluster(t *testing.T, c *config.Config) *cluster {
 	t.Helper()
-	empty, err := xmltree.Parse(pcmk(t, nil, "cibadmin", "--empty").Stdout)
+	doc, err := Build(c).XML()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cib := Build(c)
-	for i, n := range c.Nodes {
-		cib.Configuration.Nodes.Node = append(cib.Configuration.Nodes.Node, Node{ID: fmt.Sprint(i + 1), Uname: n.Name})
-	}
-	conf, err := xml.MarshalIndent(&cib.Configuration, "  ", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var status strings.Builder
-	for i, n := range c.Nodes {
-		id := i + 1
-		fmt.Fprintf(&status, `<node_state id="%d" uname="%s" in_ccm="true" crmd="online" join="member" expected="member">`, id, n.Name)
-		fmt.Fprintf(&status, `<transient_attributes id="%d"><instance_attributes id="status-%d">`, id, id)
-		fmt.Fprintf(&status, `<nvpair id="status-%d-pingd" name="pingd" value="%d"/>`, id, c.PingMultiplier*len(c.PingHosts))
-		if c.Storage == config.StorageDRBD {
-			fmt.Fprintf(&status, `<nvpair id="status-%d-master" name="master-%s" value="%s"/>`, id, IDDRBD, promotionScore)
-		}
-		status.WriteString("</instance_attributes></transient_attributes></node_state>\n")
-	}
-	// crm_feature_set matters: without it the scheduler reads fail counts
-	// the pre-1.1.17 way and never sees migration-threshold reached.
-	doc := fmt.Sprintf("<cib crm_feature_set=%q validate-with=%q epoch=\"1\" num_updates=\"0\" admin_epoch=\"0\" have-quorum=\"1\">\n  %s\n  <status>\n%s  </status>\n</cib>\n",
-		empty.Attr("crm_feature_set"), empty.Attr("validate-with"), conf, status.String())
 	cl := &cluster{t: t, c: c, dir: t.TempDir()}
 	cl.file = filepath.Join(cl.dir, "cib-0.xml")
-	if err := os.WriteFile(cl.file, []byte(doc), 0o600); err != nil {
+	if err := os.WriteFile(cl.file, doc, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	join := []string{"--quorum=1"}
+	for _, n := range c.Nodes {
+		join = append(join, "-u", n.Name)
+	}
+	cl.inject(join...)
+	for _, n := range c.Nodes {
+		// pingd with every host answering.
+		cl.attr(n.Name, "pingd", fmt.Sprint(c.PingMultiplier*len(c.PingHosts)))
+		if c.Storage == config.StorageDRBD {
+			cl.attr(n.Name, "master-"+IDDRBD, promotionScore)
+		}
+	}
 	return cl
+}
+
+// inject applies crm_simulate's injections to the CIB without running a
+// transition.
+func (cl *cluster) inject(args ...string) {
+	cl.t.Helper()
+	cl.step++
+	next := filepath.Join(cl.dir, fmt.Sprintf("cib-%d.xml", cl.step))
+	pcmk(cl.t, nil, "crm_simulate", append([]string{"-x", cl.file, "-O", next}, args...)...)
+	cl.file = next
 }
 
 // simulate runs one transition with crm_simulate's injections (-i, -f, -u,

@@ -1,14 +1,18 @@
 package cib
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/bootstrap/internal/xmltree"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.crm golden files")
@@ -73,4 +77,64 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRootAttributes: the CIB's root carries every attribute the installed
+// Pacemaker writes on an empty CIB, with a feature set and schema no newer
+// than its own, so its tools load the file (a newer feature set is refused).
+func TestRootAttributes(t *testing.T) {
+	empty, err := xmltree.Parse(pcmk(t, nil, "cibadmin", "--empty").Stdout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := Build(variants[0].config(t)).XML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, err := xmltree.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range empty.Attrs {
+		if _, ok := ours.Attrs[name]; !ok {
+			t.Errorf("the generated root lacks %s (cibadmin --empty writes %q)", name, empty.Attr(name))
+		}
+	}
+	for _, tc := range []struct{ attr, prefix string }{
+		{"crm_feature_set", ""},
+		{"validate-with", "pacemaker-"},
+	} {
+		got, installed := ours.Attr(tc.attr), empty.Attr(tc.attr)
+		if compareVersions(t, strings.TrimPrefix(got, tc.prefix), strings.TrimPrefix(installed, tc.prefix)) > 0 {
+			t.Errorf("%s %s is newer than the installed Pacemaker's %s", tc.attr, got, installed)
+		}
+	}
+}
+
+// compareVersions compares dotted version numbers as Pacemaker does.
+func compareVersions(t *testing.T, a, b string) int {
+	t.Helper()
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := range max(len(as), len(bs)) {
+		var x, y int
+		if i < len(as) {
+			x = atoi(t, as[i])
+		}
+		if i < len(bs) {
+			y = atoi(t, bs[i])
+		}
+		if x != y {
+			return cmp.Compare(x, y)
+		}
+	}
+	return 0
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("version part %q: %v", s, err)
+	}
+	return n
 }
