@@ -58,6 +58,10 @@ func Resource(c *config.Config) string {
 	w(1, "}")
 	w(1, "disk {")
 	w(2, "on-io-error detach;")
+	// 8.4 keeps fencing in disk; the handler forbids promoting the peer
+	// (a drbd-fence-by-handler-* location constraint) until it has
+	// resynchronised, and stonith fences it if it cannot be reached.
+	w(2, "fencing resource-and-stonith;")
 	// The runbook's "syncer { rate 100M; }". DRBD 8.4 since 8.4.3 runs a
 	// dynamic resync controller (c-plan-ahead 20) that starts at
 	// resync-rate and never exceeds c-max-rate; with both at 100M the
@@ -65,10 +69,6 @@ func Resource(c *config.Config) string {
 	// (8.4.1, the runbook's) it is the fixed rate.
 	w(2, "resync-rate %s;", ResyncRate)
 	w(2, "c-max-rate %s;", ResyncRate)
-	// 8.4 keeps fencing in disk; the handler forbids promoting the peer
-	// (a drbd-fence-by-handler-* location constraint) until it has
-	// resynchronised, and stonith fences it if it cannot be reached.
-	w(2, "fencing resource-and-stonith;")
 	w(1, "}")
 	w(1, "handlers {")
 	w(2, `fence-peer "%s/crm-fence-peer.sh";`, HandlerDir)
