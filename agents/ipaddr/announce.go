@@ -19,20 +19,22 @@ type sender interface {
 	close() error
 }
 
-func newSender(link netlink.Link, ip netip.Addr) (sender, error) {
+// newSender opens the sender of ip's announcements; arpReply applies to IPv4
+// only, as Neighbor Advertisements have no request form.
+func newSender(link netlink.Link, ip netip.Addr, arpReply bool) (sender, error) {
 	if len(link.Attrs().HardwareAddr) != 6 {
 		return nil, errNoEthernet
 	}
 	if ip.Is4() {
-		return newARPSender(link, ip)
+		return newARPSender(link, ip, arpReply)
 	}
 	return newNASender(link, ip)
 }
 
 // announce sends count announcements of ip on link, interval apart, and
 // stops early when ctx ends. It returns how many it sent.
-func announce(ctx context.Context, link netlink.Link, ip netip.Addr, count int, interval time.Duration) (int, error) {
-	s, err := newSender(link, ip)
+func announce(ctx context.Context, link netlink.Link, ip netip.Addr, arpReply bool, count int, interval time.Duration) (int, error) {
+	s, err := newSender(link, ip, arpReply)
 	if err != nil {
 		return 0, err
 	}

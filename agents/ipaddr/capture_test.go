@@ -72,7 +72,7 @@ type announcement struct {
 	ethSrc net.HardwareAddr
 	// ARP
 	op       uint16
-	sha      net.HardwareAddr
+	sha, tha net.HardwareAddr
 	spa, tpa netip.Addr
 	// ICMPv6
 	icmpType uint8
@@ -97,6 +97,7 @@ func parseFrame(b []byte) (announcement, bool) {
 		}
 		a.op = binary.BigEndian.Uint16(p[6:8])
 		a.sha = net.HardwareAddr(p[8:14])
+		a.tha = net.HardwareAddr(p[18:24])
 		a.spa = netip.AddrFrom4([4]byte(p[14:18]))
 		a.tpa = netip.AddrFrom4([4]byte(p[24:28]))
 		return a, true

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,7 @@ type config struct {
 	arpCount      int
 	arpInterval   time.Duration
 	arpRefresh    int
+	arpReply      bool // send_arp_opts=-A: gratuitous ARP replies
 	preferredLft  uint32
 	forever       bool
 	nodad         bool
@@ -130,6 +132,58 @@ func parseLifetime(v string) (secs uint32, forever bool, err error) {
 	return uint32(n), false, nil
 }
 
+// arpSenders are IPaddr2's arp_sender programs. All of them send the same
+// unsolicited ARP on an Ethernet link, which is what this agent sends itself.
+var arpSenders = []string{"send_arp", "iputils_arping", "libnet_arping", "ipoibarping"}
+
+func checkARPSender(v string) error {
+	if !slices.Contains(arpSenders, v) {
+		return fmt.Errorf("not one of %s", strings.Join(arpSenders, ", "))
+	}
+	return nil
+}
+
+func checkSendARPOpts(v string) error {
+	_, err := parseSendARPOpts(v)
+	return err
+}
+
+// parseSendARPOpts reads the arping options that IPaddr2 passes through and
+// that have a meaning here: -A (replies) and -U (requests). -b (broadcast
+// only) and -q (quiet) describe what the agent does anyway. Any other option
+// would change what an arping does, so it is refused rather than dropped.
+func parseSendARPOpts(v string) (reply bool, err error) {
+	for _, opt := range strings.Fields(v) {
+		switch opt {
+		case "-A":
+			reply = true
+		case "-U":
+			reply = false
+		case "-b", "-q":
+		default:
+			return false, fmt.Errorf("option %s is not supported (only -A, -U, -b, -q)", opt)
+		}
+	}
+	return reply, nil
+}
+
+// checkBroadcastMAC accepts the one destination the agent sends to.
+func checkBroadcastMAC(v string) error {
+	if strings.ToLower(strings.ReplaceAll(v, ":", "")) != "ffffffffffff" {
+		return errors.New("announcements always go to the Ethernet broadcast address ffffffffffff")
+	}
+	return nil
+}
+
+// checkNamespace accepts the names ip netns add accepts: a file name in
+// /run/netns.
+func checkNamespace(v string) error {
+	if v == "." || v == ".." || strings.Contains(v, "/") || len(v) > 255 {
+		return errors.New("not a network namespace name (a file name in /run/netns)")
+	}
+	return nil
+}
+
 func atLeast(lowest int) func(string) error {
 	return func(v string) error {
 		if n, _ := strconv.Atoi(v); n < lowest {
@@ -139,6 +193,16 @@ func atLeast(lowest int) func(string) error {
 	}
 }
 
+// unsupported are IPaddr2's boolean parameters whose feature this agent
+// lacks, with the reason: false is what the agent does, true would be
+// silently wrong.
+var unsupported = []struct{ name, why string }{
+	{"lvs_support", "LVS direct routing is not supported (use ocf:heartbeat:IPaddr2)"},
+	{"lvs_ipv6_addrlabel", "LVS address labels are not supported (use ocf:heartbeat:IPaddr2)"},
+	{"unique_clone_address", "clones are not supported: one primitive per address"},
+	{"run_arping", "IPv4 duplicate address detection is not supported"},
+}
+
 // newConfig reads the parsed parameters and applies the checks that involve
 // more than one of them. Every error is ErrConfigured and names the
 // parameters involved.
@@ -146,6 +210,11 @@ func newConfig(p ocf.Params) (*config, error) {
 	ip, err := parseIP(p.String("ip"))
 	if err != nil {
 		return nil, ocf.Fail(ocf.ErrConfigured, "parameter ip=%q: %v", p.String("ip"), err)
+	}
+	for _, u := range unsupported {
+		if p.Bool(u.name) {
+			return nil, ocf.Fail(ocf.ErrConfigured, "parameter %s=true: %s", u.name, u.why)
+		}
 	}
 	c := &config{
 		ip:            ip,
@@ -158,6 +227,7 @@ func newConfig(p ocf.Params) (*config, error) {
 		noprefixroute: p.Bool("noprefixroute"),
 		checkLink:     p.Bool("check_link_status"),
 	}
+	c.arpReply, _ = parseSendARPOpts(p.String("send_arp_opts"))
 	c.preferredLft, c.forever, _ = parseLifetime(p.String("preferred_lft"))
 	nic, label, hasLabel := strings.Cut(p.String("nic"), ":")
 	c.nic = nic

@@ -16,12 +16,15 @@ import (
 // client sends nothing between the move and the check.
 func TestFailover(t *testing.T) {
 	tests := []struct {
-		name   string
-		vip    string
-		prefix string
+		name    string
+		vip     string
+		prefix  string
+		sendOpt string // send_arp_opts
+		arpOp   uint16 // IPv4: the ARP operation announcements use
 	}{
-		{"IPv4", "192.0.2.100", "/24"},
-		{"IPv6", "2001:db8::100", "/64"},
+		{"IPv4", "192.0.2.100", "/24", "", arpRequest},
+		{"IPv4 with ARP replies", "192.0.2.100", "/24", "-A", arpReply},
+		{"IPv6", "2001:db8::100", "/64", "", 0},
 	}
 	const count = 3
 	for _, tt := range tests {
@@ -35,7 +38,7 @@ func TestFailover(t *testing.T) {
 			a := l.addNode(t, base+"1"+tt.prefix)
 			b := l.addNode(t, base+"2"+tt.prefix)
 			client := l.addNode(t, base+"3"+tt.prefix)
-			params := map[string]string{"ip": tt.vip, "arp_count": "3", "arp_interval": "100"}
+			params := map[string]string{"ip": tt.vip, "arp_count": "3", "arp_interval": "100", "send_arp_opts": tt.sendOpt}
 
 			a.expect(t, params, step{"start", ocf.Success, ""})
 			client.learn(t, vip, a.mac(t))
@@ -47,7 +50,7 @@ func TestFailover(t *testing.T) {
 			bMAC := b.mac(t)
 			isAnnouncement := func(x announcement) bool {
 				if vip.Is4() {
-					return x.op == 1 && x.spa == vip && x.tpa == vip
+					return x.op == tt.arpOp && x.spa == vip && x.tpa == vip
 				}
 				return x.icmpType == 136 && x.target == vip
 			}
@@ -70,6 +73,9 @@ func TestFailover(t *testing.T) {
 				}
 				if vip.Is4() && !bytes.Equal(x.sha, bMAC) {
 					t.Errorf("ARP %d: sender hardware address %s, want B's %s", i, x.sha, bMAC)
+				}
+				if tt.arpOp == arpReply && !bytes.Equal(x.tha, bMAC) {
+					t.Errorf("ARP reply %d: target hardware address %s, want B's %s (a gratuitous reply)", i, x.tha, bMAC)
 				}
 				if vip.Is6() {
 					if x.flags&naOverride == 0 || x.flags&0xc0 != 0 {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net"
 	"net/netip"
+	"strconv"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
 	"github.com/vishvananda/netlink"
@@ -153,6 +154,9 @@ func validate(_ context.Context, req *ocf.Request) error {
 // configure reads the parameters and places the address on this node; what
 // is missing here fails with localRC.
 func configure(req *ocf.Request, localRC ocf.RC) (*config, placement, error) {
+	if err := refuseClone(req.Meta); err != nil {
+		return nil, placement{}, err
+	}
 	c, err := newConfig(req.Params)
 	if err != nil {
 		return nil, placement{}, err
@@ -173,10 +177,30 @@ func configure(req *ocf.Request, localRC ocf.RC) (*config, placement, error) {
 	return c, pl, nil
 }
 
+// refuseClone fails a start or validate-all of a clone with more than one
+// instance: each would add the same address on its node, and the address
+// would answer from several MAC addresses at once. IPaddr2 shares the
+// address through iptables' CLUSTERIP there, which this agent does not do.
+// Stop and monitor still work, so that such a clone can be cleaned up.
+func refuseClone(meta map[string]string) error {
+	v, ok := meta["clone_max"]
+	if !ok {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	switch {
+	case err != nil || n < 1:
+		return ocf.Fail(ocf.ErrConfigured, "meta attribute clone-max=%q is not a positive integer", v)
+	case n > 1:
+		return ocf.Fail(ocf.ErrConfigured, "ocf:qvd:IPaddr cannot run as a clone (clone-max=%d): each instance would add the same address", n)
+	}
+	return nil
+}
+
 // announce sends count announcements. They are best effort, as in IPaddr2:
 // the address works without them, only neighbours' caches update later.
 func (c *config) announce(ctx context.Context, req *ocf.Request, pl placement, count int) {
-	sent, err := announce(ctx, pl.link, c.ip, count, c.arpInterval)
+	sent, err := announce(ctx, pl.link, c.ip, c.arpReply, count, c.arpInterval)
 	switch {
 	case errors.Is(err, errNoEthernet):
 		req.Log.Infof("nic=%s: %v", pl.nic(), err)

@@ -38,6 +38,32 @@ var params = []ocf.Param{
 		Long: "Do not create the route for the address's prefix (the kernel's noprefixroute address flag)."},
 	{Name: "check_link_status", Type: ocf.Boolean, Default: "true", Short: "Fail when the interface is down",
 		Long: "The monitor reports the address as not running when its interface is administratively down or has no carrier (operational state down or lower layer down), and the start waits for the interface to come up."},
+	{Name: "network_namespace", Short: "Network namespace of the address", Check: checkNamespace,
+		Long: "The named network namespace (as ip netns add creates it, in /run/netns) in which every action works: nic, the routes and the announcements are those of that namespace. A namespace missing on this node bans the resource from this node only (start 5, probe 7, stop 0). Empty: the agent's own namespace."},
+	{Name: "send_arp_opts", Short: "Kind of IPv4 announcement", Check: checkSendARPOpts,
+		Long: "IPv4 only: the arping options of IPaddr2 that choose the announcement. -A sends gratuitous ARP replies (as arping -A) instead of requests, for devices that ignore gratuitous requests; -U sends requests, the default. -b and -q are accepted and change nothing. Any other option is a configuration error (6), as the agent sends the packets itself."},
+	{Name: "arp_sender", Short: "IPaddr2's ARP program", Check: checkARPSender,
+		Long: "Accepted for configurations written for IPaddr2: send_arp, iputils_arping, libnet_arping or ipoibarping. The agent sends the announcements itself, the same for every value (choose replies with send_arp_opts); any other value is a configuration error (6), as in IPaddr2."},
+	{Name: "arp_bg", Short: "Announce in the background (ignored)",
+		Ignored: "announcements are always sent before start returns, within its timeout, so that a successful start means neighbours were told; no process outlives the operation."},
+	{Name: "arp_mac", Default: "ffffffffffff", Short: "Destination of announcements", Check: checkBroadcastMAC,
+		Long: "Accepted for configurations written for older IPaddr2 versions. Only the Ethernet broadcast address is allowed: announcements must reach every neighbour."},
+	{Name: "flush_routes", Type: ocf.Boolean, Default: "false", Short: "Flush cached routes on stop (ignored)",
+		Ignored: "IPaddr2 runs ip route flush cache after removing the address; the kernel (since Linux 3.6) invalidates every cached route itself when an address is removed, so local programs stop using the address at once anyway."},
+	{Name: "lvs_support", Type: ocf.Boolean, Default: "false", Short: "LVS direct routing (unsupported)",
+		Long: "Accepted for configurations written for IPaddr2 as false only: true (keep the address on loopback after stop) is a configuration error (6)."},
+	{Name: "lvs_ipv6_addrlabel", Type: ocf.Boolean, Default: "false", Short: "IPv6 address label for LVS (unsupported)",
+		Long: "Accepted for configurations written for IPaddr2 as false only: true is a configuration error (6)."},
+	{Name: "lvs_ipv6_addrlabel_value", Type: ocf.Integer, Default: "99", Short: "IPv6 address label value (ignored)",
+		Ignored: "it is only used with lvs_ipv6_addrlabel=true, which this agent refuses."},
+	{Name: "run_arping", Type: ocf.Boolean, Default: "false", Short: "IPv4 duplicate address check (unsupported)",
+		Long: "Accepted for configurations written for IPaddr2 as false only: true (probe for the address with arping before adding it) is a configuration error (6)."},
+	{Name: "unique_clone_address", Type: ocf.Boolean, Default: "false", Short: "Address per clone instance (unsupported)",
+		Long: "Accepted for configurations written for IPaddr2 as false only: the agent refuses to run as a clone, so true is a configuration error (6)."},
+	{Name: "clusterip_hash", Default: "sourceip-sourceport", Short: "CLUSTERIP hash (ignored)",
+		Ignored: "IPaddr2 uses it only in a clone sharing the address through iptables CLUSTERIP; this agent refuses to run as a clone."},
+	{Name: "mac", Short: "CLUSTERIP MAC address (ignored)",
+		Ignored: "IPaddr2 uses it only in a clone sharing the address through iptables CLUSTERIP; this agent refuses to run as a clone."},
 }
 
 var agent = ocf.Agent{
@@ -50,14 +76,37 @@ Start adds the address (with its label), brings the interface up and announces t
 
 Stop removes the address (from the interface named by nic, or from any interface when nic is empty). Monitor reports the address running when it is on its interface and, with check_link_status, the interface is up.
 
-Parameter names and meanings follow ocf:heartbeat:IPaddr2 where they overlap. A malformed address, or a prefix length out of range for its family, is a configuration error on every node (6); an interface or connected route that is missing on this node is a problem of this node only (start 5, probe 7).`,
-	Params: params,
+Parameter names and meanings follow ocf:heartbeat:IPaddr2 where they overlap, and every IPaddr2 parameter is declared, so that an IPaddr2 primitive switches by changing the provider; those whose feature the agent lacks are ignored with a logged reason or, where ignoring them would be silently wrong, refused (see Differences from IPaddr2). A malformed address, or a prefix length out of range for its family, is a configuration error on every node (6); an interface or connected route that is missing on this node is a problem of this node only (start 5, probe 7).`,
+	Params:      params,
+	ManSections: []ocf.ManSection{{Title: "Differences from IPaddr2", Body: differences}},
 	Actions: []ocf.Action{
-		{Name: "start", Func: start, Timeout: 10 * time.Second},
-		{Name: "stop", Func: stop, Timeout: 10 * time.Second},
-		{Name: "monitor", Func: monitor, Timeout: 20 * time.Second, Interval: 10 * time.Second},
-		{Name: "validate-all", Func: validate, Timeout: 20 * time.Second},
+		{Name: "start", Func: inNamespace(start), Timeout: 10 * time.Second},
+		{Name: "stop", Func: inNamespace(stop), Timeout: 10 * time.Second},
+		{Name: "monitor", Func: inNamespace(monitor), Timeout: 20 * time.Second, Interval: 10 * time.Second},
+		{Name: "validate-all", Func: inNamespace(validate), Timeout: 20 * time.Second},
 	},
 }
+
+// differences lists where the agent deliberately answers otherwise than
+// ocf:heartbeat:IPaddr2 (resource-agents 4.12), each with its reason.
+const differences = `No interface or connected route of this node can hold the address, or nic or network_namespace does not exist here: start and validate-all return 5 (not installed), a probe 7, a stop 0. IPaddr2 answers 1 (or 6 for a missing nic). The problem belongs to this node: 5 bans the resource from it at once and lets the other node run it, where 1 would retry here until migration-threshold and 6 would stop it on every node.
+
+Without broadcast, an IPv4 address gets the broadcast of its prefix (host bits set) for /30 and shorter, and none for /31 and /32, computed from the prefix alone. IPaddr2 copies the broadcast of the fixed address whose route it found, and adds none when that address has none or no route matched. The prefix alone defines the broadcast: the floating address must not depend on how the fixed one was configured.
+
+No announcement is sent on a link without a 6-byte Ethernet address (InfiniBand, tun, loopback): the start succeeds and logs it. IPaddr2 uses ipoibarping on InfiniBand. The agent builds its packets itself for Ethernet only, and the address works without announcements: only neighbours' caches update later.
+
+Announcements are sent before start returns, arp_interval apart, all within the start's timeout (arp_bg is ignored). IPaddr2 sends IPv4 ones from a background process by default, and its default send_arp ignores arp_interval and sends one a second. A successful start then means that neighbours were told, and no process outlives the operation.
+
+IPv6: the start waits for duplicate address detection until its deadline and fails, removing the address, if it is still tentative then. IPaddr2 waits 10 seconds and goes on with a tentative address. An address that may still turn out to be a duplicate is not a started one.
+
+With check_link_status (the default), a monitor reports the address not running when its interface is down or has no carrier. IPaddr2 reports it running. An address on a dead link serves nobody; it should move.
+
+broadcast or iflabel with an IPv6 address is a configuration error (6); IPaddr2 ignores them. They would do nothing, and a configuration that sets them was probably meant for another address.
+
+A clone with clone-max above 1, lvs_support, lvs_ipv6_addrlabel, run_arping or unique_clone_address set to true, and any send_arp_opts option other than -A, -U, -b and -q are configuration errors (6). IPaddr2 implements them with iptables CLUSTERIP, ip addrlabel and arping; accepting them without doing what they ask would be silently wrong.
+
+flush_routes is ignored: the kernel (since Linux 3.6) invalidates cached routes itself when an address is removed, which is all ip route flush cache did.
+
+The agent works through netlink and raw sockets in its own process: it needs no ip, send_arp or arping and no PATH, and network_namespace switches the agent's thread into the namespace instead of re-executing the agent through ip netns exec.`
 
 func main() { ocf.Main(agent) }

@@ -19,10 +19,15 @@ func TestPacketLayout(t *testing.T) {
 		got  []byte
 		want []byte
 	}{
-		{"ARP announcement", arpAnnouncement(mac, v4), []byte{
+		{"ARP announcement", arpAnnouncement(mac, v4, false), []byte{
 			0, 1, 8, 0, 6, 4, 0, 1, // Ethernet, IPv4, lengths, request
 			0x02, 0, 0x5e, 0x10, 0x20, 0x30, 192, 0, 2, 100, // sender
 			0, 0, 0, 0, 0, 0, 192, 0, 2, 100, // target
+		}},
+		{"ARP reply announcement (send_arp_opts=-A)", arpAnnouncement(mac, v4, true), []byte{
+			0, 1, 8, 0, 6, 4, 0, 2, // Ethernet, IPv4, lengths, reply
+			0x02, 0, 0x5e, 0x10, 0x20, 0x30, 192, 0, 2, 100, // sender
+			0x02, 0, 0x5e, 0x10, 0x20, 0x30, 192, 0, 2, 100, // target
 		}},
 		{"Neighbor Advertisement", neighborAdvert(mac, v6), append(append([]byte{
 			136, 0, 0, 0, // type, code, checksum left to the kernel

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/qvd-ha/qvd-ha/agents/ocf"
+	"github.com/qvd-ha/qvd-ha/agents/ocf/ocftest"
+)
+
+const ipaddr2 = "/usr/lib/ocf/resource.d/heartbeat/IPaddr2"
+
+// ownNamespace stands for the name of the namespace the test runs in.
+const ownNamespace = "(the node's namespace)"
+
+type upstreamValue struct {
+	name, value string
+	rc          ocf.RC
+	reason      string // part of the exit reason
+}
+
+// upstreamValues holds, for every parameter of the installed IPaddr2, values
+// a configuration written for IPaddr2 may set, and what validate-all of
+// ocf:qvd:IPaddr answers: 0 for what it does or harmlessly ignores, 6 with
+// the reason for what it would otherwise do silently wrong. Values are for
+// ip=192.0.2.100 on a node whose eth0 has 192.0.2.1/24.
+var upstreamValues = []upstreamValue{
+	{"ip", "192.0.2.100", ocf.Success, ""},
+	{"nic", "eth0", ocf.Success, ""},
+	{"cidr_netmask", "24", ocf.Success, ""},
+	{"broadcast", "192.0.2.255", ocf.Success, ""},
+	{"iflabel", "vip", ocf.Success, ""},
+	{"lvs_support", "false", ocf.Success, ""},
+	{"lvs_support", "true", ocf.ErrConfigured, "parameter lvs_support=true: LVS direct routing is not supported"},
+	{"lvs_ipv6_addrlabel", "false", ocf.Success, ""},
+	{"lvs_ipv6_addrlabel", "true", ocf.ErrConfigured, "parameter lvs_ipv6_addrlabel=true"},
+	{"lvs_ipv6_addrlabel_value", "99", ocf.Success, ""},
+	{"mac", "01:02:03:04:05:06", ocf.Success, ""},
+	{"clusterip_hash", "sourceip", ocf.Success, ""},
+	{"unique_clone_address", "false", ocf.Success, ""},
+	{"unique_clone_address", "true", ocf.ErrConfigured, "parameter unique_clone_address=true: clones are not supported"},
+	{"arp_interval", "200", ocf.Success, ""},
+	{"arp_count", "5", ocf.Success, ""},
+	{"arp_count_refresh", "0", ocf.Success, ""},
+	{"arp_bg", "true", ocf.Success, ""},
+	{"arp_bg", "false", ocf.Success, ""},
+	{"arp_sender", "send_arp", ocf.Success, ""},
+	{"arp_sender", "iputils_arping", ocf.Success, ""},
+	{"arp_sender", "libnet_arping", ocf.Success, ""},
+	{"arp_sender", "ipoibarping", ocf.Success, ""},
+	{"arp_sender", "arping2", ocf.ErrConfigured, "parameter arp_sender="},
+	{"send_arp_opts", "-A", ocf.Success, ""},
+	{"send_arp_opts", "-U -q", ocf.Success, ""},
+	{"send_arp_opts", "-c 3", ocf.ErrConfigured, "option -c is not supported"},
+	{"flush_routes", "true", ocf.Success, ""},
+	{"run_arping", "false", ocf.Success, ""},
+	{"run_arping", "true", ocf.ErrConfigured, "parameter run_arping=true"},
+	{"nodad", "false", ocf.Success, ""},
+	{"noprefixroute", "true", ocf.Success, ""},
+	{"preferred_lft", "forever", ocf.Success, ""},
+	{"network_namespace", ownNamespace, ocf.Success, ""},
+}
+
+// TestUpstreamParams: a configuration of IPaddr2 switched to ocf:qvd:IPaddr
+// loads, whatever IPaddr2 parameters it sets. Every parameter of the
+// installed IPaddr2 is declared and has rows above, so that a parameter a
+// new resource-agents adds fails here until someone decides what it means.
+func TestUpstreamParams(t *testing.T) {
+	declared := map[string]bool{}
+	for _, p := range params {
+		declared[p.Name] = true
+	}
+	for _, up := range ocftest.UpstreamParams(t, ipaddr2) {
+		if !declared[up.Name] {
+			t.Errorf("IPaddr2's parameter %s is not declared: crmsh rejects a primitive that sets it", up.Name)
+		}
+		if !slices.ContainsFunc(upstreamValues, func(v upstreamValue) bool {
+			return v.name == up.Name && v.rc == ocf.Success
+		}) {
+			t.Errorf("IPaddr2's parameter %s has no accepted value in upstreamValues", up.Name)
+		}
+	}
+
+	n := newLAN(t).addNode(t, "192.0.2.1/24")
+	value := func(v string) string {
+		if v == ownNamespace {
+			return n.name
+		}
+		return v
+	}
+	base := map[string]string{"ip": "192.0.2.100"}
+	for _, tt := range upstreamValues {
+		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
+			p := map[string]string{"ip": base["ip"], tt.name: value(tt.value)}
+			n.expect(t, p, step{"validate-all", tt.rc, tt.reason})
+		})
+	}
+
+	// All at once, the first accepted value of each: the address also
+	// starts and stops with them.
+	all := map[string]string{}
+	for _, v := range upstreamValues {
+		if _, ok := all[v.name]; !ok && v.rc == ocf.Success {
+			all[v.name] = value(v.value)
+		}
+	}
+	n.expect(t, all, step{"validate-all", ocf.Success, ""}, step{"start", ocf.Success, ""}, step{"monitor", ocf.Success, ""})
+	if n.addr(t, netip.MustParseAddr("192.0.2.100")) == nil {
+		t.Fatal("start with every IPaddr2 parameter set returned 0, but the address is not on eth0")
+	}
+	n.expect(t, all, step{"stop", ocf.Success, ""}, step{"probe", ocf.NotRunning, ""})
+}
+
+// TestClone: as a clone, every instance would add the same address on its
+// node, so start and validate-all refuse; stop and monitor still work, so
+// that such a clone can be cleaned up.
+func TestClone(t *testing.T) {
+	tests := []struct {
+		cloneMax string
+		rc       ocf.RC
+		reason   string
+	}{
+		{"1", ocf.Success, ""},
+		{"2", ocf.ErrConfigured, "cannot run as a clone (clone-max=2)"},
+		{"0", ocf.ErrConfigured, "clone-max=\"0\" is not a positive integer"},
+		{"many", ocf.ErrConfigured, "clone-max=\"many\" is not a positive integer"},
+	}
+	n := newLAN(t).addNode(t, "192.0.2.1/24")
+	for _, tt := range tests {
+		t.Run("clone-max="+tt.cloneMax, func(t *testing.T) {
+			p := map[string]string{"ip": "192.0.2.100", "CRM_meta_clone_max": tt.cloneMax, "CRM_meta_clone": "0"}
+			n.expect(t, p, step{"validate-all", tt.rc, tt.reason}, step{"start", tt.rc, tt.reason})
+			if tt.rc != ocf.Success && n.addr(t, netip.MustParseAddr("192.0.2.100")) != nil {
+				t.Fatal("the refused start added the address")
+			}
+			n.expect(t, p, step{"stop", ocf.Success, ""}, step{"probe", ocf.NotRunning, ""})
+		})
+	}
+}
