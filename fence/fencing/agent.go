@@ -64,6 +64,7 @@ type ManSection struct {
 // Agent describes one fence agent. Its main is one call to Main.
 type Agent struct {
 	Name      string // fence_qvd_libvirt
+	Version   string // printed by -V, --version
 	Shortdesc string
 	Longdesc  string
 	VendorURL string
@@ -93,9 +94,9 @@ func (a *Agent) hasPlug() bool {
 func (a *Agent) options() []Option {
 	out := []Option{actionOpt}
 	out = append(out, a.Options...)
-	out = append(out, verboseOpt, debugFileOpt, separatorOpt, delayOpt, disableTimeoutOpt,
-		fencerTimeoutOpt, loginTimeoutOpt, missingAsOffOpt, powerTimeoutOpt, powerWaitOpt,
-		shellTimeoutOpt, statusSleepOpt, retryOnOpt, helpOpt)
+	out = append(out, quietOpt, verboseOpt, verboseLevelOpt, debugFileOpt, versionOpt, helpOpt,
+		plugSeparatorOpt, separatorOpt, delayOpt, disableTimeoutOpt, fencerTimeoutOpt, loginTimeoutOpt,
+		missingAsOffOpt, powerTimeoutOpt, powerWaitOpt, shellTimeoutOpt, statusSleepOpt, retryOnOpt)
 	return out
 }
 

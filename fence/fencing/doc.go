@@ -15,11 +15,13 @@
 //     unknown names warned about and ignored, the last value winning;
 //   - the actions on, off, reboot, status, list, list-status, monitor,
 //     metadata (meta-data), manpage and validate-all, their output lines
-//     (Status:, Success:, Failed:) and exit codes 0, 1 and 2;
-//   - the power loop: request, power_wait, poll every stonith_status_sleep
-//     until the state is reached or power_timeout passes; off is always
-//     verified; reboot is a verified off then on (retry_on attempts) whose
-//     exit code comes from the off half; delay before off and reboot;
+//     (Status:, Success:, Failed:) and exit codes 0, 1 and 2; -V, -q,
+//     verbose_level and options declared Ignored (accepted, reported);
+//   - the power loop on every plug of plug_separator-separated plugs:
+//     request, power_wait, poll every stonith_status_sleep until the state
+//     is reached or power_timeout passes; off is always verified; on tries
+//     1 + retry_on times, reboot is a verified off then on (retry_on tries)
+//     whose exit code comes from the off half; delay before off and reboot;
 //   - deadlines: every step runs under a context deadline. Under Pacemaker
 //     (PCMK_service=pacemaker-fenced) the per-step timeouts are disabled as
 //     in fence-agents and the whole action ends a little before the fencer's

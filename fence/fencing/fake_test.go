@@ -39,16 +39,18 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 type fakeDevice struct {
 	state map[string]State
 	// lag is how many status polls a requested change takes to show.
-	lag      int
-	pending  map[string]State
-	polls    map[string]int
-	stuck    bool // requests are accepted but never take effect
-	vanish   bool // a plug switched off disappears (transient VM)
-	hang     bool // every call blocks until its context ends
-	failOn   int  // the first failOn power-on requests fail
-	panicky  bool
-	events   *[]string
-	password string
+	lag     int
+	pending map[string]State
+	polls   map[string]int
+	stuck   bool // requests are accepted but never take effect
+	// stuckPlug is one plug whose requests never take effect.
+	stuckPlug string
+	vanish    bool // a plug switched off disappears (transient VM)
+	hang      bool // every call blocks until its context ends
+	failOn    int  // the first failOn power-on requests fail
+	panicky   bool
+	events    *[]string
+	password  string
 }
 
 func newFake(state map[string]State) *fakeDevice {
@@ -105,7 +107,7 @@ func (f *fakeDevice) set(ctx context.Context, plug string, want State) error {
 		f.failOn--
 		return fmt.Errorf("power on refused")
 	}
-	if !f.stuck {
+	if !f.stuck && plug != f.stuckPlug {
 		f.pending[plug] = want
 		f.polls[plug] = 0
 	}
@@ -132,7 +134,9 @@ func testAgent(dev *fakeDevice) *Agent {
 		Shortdesc: "Fence agent for tests",
 		Longdesc:  "Switches fake plugs.\n\nSecond paragraph with a .dot and a \\backslash.\n\n  verbatim example\n  .line",
 		VendorURL: "https://example.org",
-		Options:   []Option{Plug, IP, IPPort, Username, Password, PasswordScript, PasswordFile, SSLInsecure},
+		Version:   "1.2.3",
+		Options: []Option{Plug, IP, IPPort, Username, Password, PasswordScript, PasswordFile, SSLInsecure,
+			{Name: "sudo", Type: Boolean, Shortdesc: "Use sudo", Ignored: "nothing runs through a shell"}},
 		Connect: func(ctx context.Context, o *Options) (Device, error) {
 			dev.log("connect")
 			dev.password = o.Password()

@@ -19,7 +19,7 @@ func (a *Agent) WriteManPage(out io.Writer) error {
 	fmt.Fprintln(w, ".SH OPTIONS")
 	for _, o := range a.options() {
 		fmt.Fprintf(w, ".TP\n.B %s\n", roff(o.getopt()))
-		desc := o.Shortdesc + "."
+		desc := o.shortdesc() + "."
 		if o.Longdesc != "" {
 			desc += " " + o.Longdesc
 		}
@@ -38,10 +38,10 @@ func (a *Agent) WriteManPage(out io.Writer) error {
 	}
 	fmt.Fprintln(w, ".SH ACTIONS")
 	for _, act := range [][2]string{
-		{"on", "Power on the plug and wait until it reports ON."},
-		{"off", "Power off the plug and wait until it reports OFF. Always verified."},
-		{"reboot", "Off (verified), then on with retry_on attempts. Only the off half decides the exit status."},
-		{"status", "Print Status: ON or Status: OFF."},
+		{"on", "Power on the plug and wait until it reports ON; 1 + retry_on tries."},
+		{"off", "Power off the plug and wait until it reports OFF. Always verified; one try."},
+		{"reboot", "Off (verified), then on with retry_on tries. Only the off half decides the exit status."},
+		{"status", "Print Status: ON or Status: OFF (ON when any of several plugs is ON)."},
 		{"list", "Print one plug per line: id, separator, alias."},
 		{"list-status", "Like list, adding ON, OFF or UNKNOWN."},
 		{"monitor", "Check that the device answers."},
@@ -53,7 +53,7 @@ func (a *Agent) WriteManPage(out io.Writer) error {
 	}
 	fmt.Fprintln(w, ".SH EXIT STATUS")
 	fmt.Fprintln(w, ".TP\n.B 0\nSuccess; for status, the plug is ON.")
-	fmt.Fprintln(w, ".TP\n.B 1\nFailure, with a line starting Failed: on standard error; for status, the state is unknown.")
+	fmt.Fprintln(w, ".TP\n.B 1\nFailure, with a line starting Failed: on standard error; for status, the state is unknown. As in fence-agents, every failure (login refused, timeout, unknown plug, bad option) exits 1.")
 	fmt.Fprintln(w, ".TP\n.B 2\nstatus only: the plug is OFF.")
 	fmt.Fprintln(w, ".SH ENVIRONMENT")
 	fmt.Fprintf(w, ".TP\n.B PCMK_service\n%s\n", roff("When it is pacemaker-fenced and disable_timeout is not given, login_timeout, shell_timeout and power_timeout stop bounding single steps: the whole action is bounded by fencer_timeout, less a margin, so that the agent fails with a reason before the fencer kills it."))

@@ -59,7 +59,7 @@ func writeParameter(w io.Writer, o Option, name, extra string) {
 	} else {
 		fmt.Fprintln(w, content+" />")
 	}
-	fmt.Fprintf(w, "\t\t<shortdesc lang=\"en\">%s</shortdesc>\n", text(o.Shortdesc))
+	fmt.Fprintf(w, "\t\t<shortdesc lang=\"en\">%s</shortdesc>\n", text(o.shortdesc()))
 	fmt.Fprintln(w, "\t</parameter>")
 }
 

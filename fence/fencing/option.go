@@ -45,6 +45,12 @@ type Option struct {
 	Shortdesc string
 	// Longdesc goes into the man page only: metadata.rng has no room for it.
 	Longdesc string
+	// Ignored, when not empty, is why the option is accepted but has no
+	// effect (an upstream twin's option that means nothing here). It is
+	// shown in meta-data and the man page, and reported by validate-all
+	// when the option is set, so that a configuration copied from the twin
+	// is neither rejected by crmsh nor silently misread.
+	Ignored string
 }
 
 func (o Option) long() string {
@@ -52,6 +58,15 @@ func (o Option) long() string {
 		return o.Long
 	}
 	return strings.ReplaceAll(o.Name, "_", "-")
+}
+
+// shortdesc is what meta-data and the man page show: metadata.rng gives a
+// parameter no longdesc, so an ignored option says so here.
+func (o Option) shortdesc() string {
+	if o.Ignored == "" {
+		return o.Shortdesc
+	}
+	return o.Shortdesc + " (accepted and ignored: " + o.Ignored + ")"
 }
 
 // getopt renders the option the way fence-agents' meta-data does:
@@ -158,7 +173,10 @@ var (
 	statusSleepOpt = Option{Name: "stonith_status_sleep", Arg: "seconds", Type: Second, Default: "1",
 		Shortdesc: "Sleep X seconds between status calls during a STONITH action"}
 	retryOnOpt = Option{Name: "retry_on", Arg: "attempts", Type: Integer, Default: "1",
-		Shortdesc: "Count of attempts to power on"}
+		Shortdesc: "Count of attempts to retry power on",
+		Longdesc: "As in fence-agents: on tries 1 + retry_on times, the on half of reboot tries retry_on times " +
+			"(0: reboot only powers off), off tries once. A try is the request, power_wait, then polling until " +
+			"power_timeout."}
 	disableTimeoutOpt = Option{Name: "disable_timeout", Arg: "true/false", Type: String,
 		Shortdesc: "Disable timeout (true/false) (default: true when run from Pacemaker 2.0+)",
 		Longdesc:  "When true, login_timeout, shell_timeout and power_timeout no longer bound single steps; the whole action is bounded by fencer_timeout instead."}
@@ -167,10 +185,27 @@ var (
 		Longdesc:  "Used when timeouts are disabled (under Pacemaker): the agent gives up with a reason a little before the fencer would kill it. Set it to the device's pcmk_reboot_timeout or stonith-timeout when those differ from 60."}
 	missingAsOffOpt = Option{Name: "missing_as_off", Type: Boolean,
 		Shortdesc: "Missing port returns OFF instead of failure"}
+	plugSeparatorOpt = Option{Name: "plug_separator", Arg: "char", Type: String, Default: ",",
+		Shortdesc: "Separator for plug parameter when specifying more than 1 plug",
+		Longdesc: "Every plug is acted on. status is ON when any plug is ON; on, off and reboot succeed only when " +
+			"every plug reached the state, so the result is the worst of the plugs. An empty separator turns " +
+			"splitting off, for plug names that contain a comma."}
 	separatorOpt = Option{Name: "separator", Letter: 'C', Arg: "char", Type: String, Default: ",",
 		Shortdesc: "Separator for CSV created by 'list' operation"}
 	verboseOpt = Option{Name: "verbose", Letter: 'v', Type: Boolean,
-		Shortdesc: "Verbose mode"}
+		Shortdesc: "Verbose mode",
+		Longdesc:  "Debug output goes to standard error (the fencer's log). -v may be stacked (-vv) to raise verbose_level."}
+	verboseLevelOpt = Option{Name: "verbose_level", Arg: "level", Type: Integer,
+		Shortdesc: "Level of debugging detail in output",
+		Longdesc: "Defaults to the number of -v flags on the command line, or 1 when verbose=1 is given on standard " +
+			"input. 1 logs the action, its deadlines and every failed try; 2 adds every status answer of the " +
+			"device. 0 turns verbose off."}
+	quietOpt = Option{Name: "quiet", Letter: 'q', Type: Boolean,
+		Shortdesc: "Disable logging to stderr",
+		Longdesc: "Warnings and the Failed: reason are then written only to debug_file, if given: the fencer's log " +
+			"no longer says why fencing failed. Does not affect debug_file."}
+	versionOpt = Option{Name: "version", Letter: 'V', Type: Boolean,
+		Shortdesc: "Display version information and exit"}
 	debugFileOpt = Option{Name: "debug_file", Obsoletes: "debug", Letter: 'D', Arg: "debugfile", Type: String,
 		Shortdesc: "Write debug information to given file"}
 	helpOpt = Option{Name: "help", Letter: 'h', Type: Boolean,

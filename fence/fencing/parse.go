@@ -16,6 +16,9 @@ type Options struct {
 	byName map[string]*Option // every accepted spelling, normalised
 	values map[string]string  // canonical name -> value
 	extra  map[string]string  // fencer-sent names (nodename)
+	// verboseFlags counts -v and --verbose on the command line: their
+	// number is verbose_level's default, as in fence-agents.
+	verboseFlags int
 	// password is the resolved secret; see resolvePassword.
 	password string
 }
@@ -90,7 +93,8 @@ func (o *Options) parseStdin(r io.Reader, warn *warnings) error {
 }
 
 // parseArgs reads getopt-style options: -o off, -ooff, --action=off,
-// --action off, and flags without values for booleans.
+// --action off, flags without values for booleans, and grouped flags
+// (-vv, -qv, -vn vm1).
 func (o *Options) parseArgs(args []string, warn *warnings) error {
 	for i := 0; i < len(args); i++ {
 		arg := args[i]
@@ -107,13 +111,26 @@ func (o *Options) parseArgs(args []string, warn *warnings) error {
 				continue
 			}
 		case strings.HasPrefix(arg, "-") && len(arg) > 1:
-			d = o.byLetter(rune(arg[1]))
+			rest := arg[1:]
+			// Leading boolean flags of a group are set here; the first
+			// flag that takes a value gets the rest of the group, as
+			// getopt does.
+			for rest != "" {
+				d = o.byLetter(rune(rest[0]))
+				if d == nil {
+					warn.add("ignoring unknown option -%c", rest[0])
+				} else if d.Type != Boolean {
+					break
+				} else {
+					o.setArg(d, "1")
+				}
+				d, rest = nil, rest[1:]
+			}
 			if d == nil {
-				warn.add("ignoring unknown option -%c", arg[1])
 				continue
 			}
-			if len(arg) > 2 {
-				value, hasValue = arg[2:], true
+			if len(rest) > 1 {
+				value, hasValue = rest[1:], true
 			}
 		default:
 			// Not echoed: it may be a password given without its flag.
@@ -129,9 +146,16 @@ func (o *Options) parseArgs(args []string, warn *warnings) error {
 			i++
 			value = args[i]
 		}
-		o.values[d.Name] = value
+		o.setArg(d, value)
 	}
 	return nil
+}
+
+func (o *Options) setArg(d *Option, value string) {
+	if d.Name == verboseOpt.Name {
+		o.verboseFlags++
+	}
+	o.values[d.Name] = value
 }
 
 func (o *Options) byLong(name string) *Option {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -50,15 +51,18 @@ func (r *run) limits(action string) limits {
 		l.total = fencer - min(5*time.Second, fencer/10)
 		return l
 	}
-	half := l.power + l.wait + l.power + l.shell + l.sleep
-	l.total = l.login + l.shell + time.Second
+	// One try: each plug's request and power_wait, then polling that
+	// ends power_timeout later with one more status round.
+	n := time.Duration(len(r.plugs()))
+	try := n*(l.power+l.wait) + l.power + n*l.shell + l.sleep
+	l.total = l.login + n*l.shell + time.Second
 	switch action {
 	case "on":
-		l.total += time.Duration(r.attemptsOn()) * half
+		l.total += time.Duration(r.attemptsOn()) * try
 	case "off":
-		l.total += o.Duration("delay") + half
+		l.total += o.Duration("delay") + try
 	case "reboot":
-		l.total += o.Duration("delay") + half + time.Duration(r.attemptsOn())*half
+		l.total += o.Duration("delay") + try + time.Duration(o.Int(retryOnOpt.Name))*try
 	}
 	return l
 }
@@ -76,6 +80,7 @@ func (r *run) status(ctx context.Context, dev Device, plug string, missingAsOff 
 	sctx, cancel := r.step(ctx, r.lim.shell)
 	defer cancel()
 	st, err := dev.Status(sctx, plug)
+	r.tracef("status %s: %s, %v", plug, st, err)
 	switch {
 	case err == nil && st != On && st != Off:
 		return Unknown, fmt.Errorf("status of %s: device reported neither ON nor OFF", plug)
@@ -87,31 +92,47 @@ func (r *run) status(ctx context.Context, dev Device, plug string, missingAsOff 
 	return Unknown, fmt.Errorf("status of %s: %w", plug, err)
 }
 
-// setPower asks for want and polls until the device reports it. A plug that
-// vanishes while being switched off (a transient VM) is off.
-func (r *run) setPower(ctx context.Context, dev Device, plug string, want State, attempts int) error {
-	var last error
-	for attempt := 1; attempt <= attempts; attempt++ {
-		if err := r.request(ctx, dev, plug, want); err != nil {
-			if want == Off && errors.Is(err, ErrNoSuchPlug) {
-				return nil
+// setPower asks for want on every plug and polls until all report it,
+// trying attempts times; a try asks again only for the plugs that did not
+// get there. A plug that vanishes while being switched off (a transient VM)
+// is off.
+func (r *run) setPower(ctx context.Context, dev Device, plugs []string, want State, attempts int) error {
+	pending := plugs
+	var errs []string
+	for attempt := 1; attempt <= attempts && len(pending) > 0; attempt++ {
+		errs = nil
+		var asked, left []string
+		for _, plug := range pending {
+			err := r.request(ctx, dev, plug, want)
+			switch {
+			case err == nil:
+				asked = append(asked, plug)
+				if err := r.env.Clock.Sleep(ctx, r.lim.wait); err != nil {
+					return fmt.Errorf("power %s %s: interrupted in power_wait: %w", want, plug, err)
+				}
+			case want == Off && errors.Is(err, ErrNoSuchPlug):
+			default:
+				left = append(left, plug)
+				errs = append(errs, err.Error())
 			}
-			last = err
-			r.debugf("attempt %d: %v", attempt, err)
-			if ctx.Err() != nil {
-				break
-			}
-			continue
 		}
-		if err := r.env.Clock.Sleep(ctx, r.lim.wait); err != nil {
-			return fmt.Errorf("power %s %s: interrupted in power_wait: %w", want, plug, err)
+		if len(asked) > 0 {
+			late, reasons := r.waitFor(ctx, dev, asked, want)
+			left = append(left, late...)
+			errs = append(errs, reasons...)
 		}
-		if last = r.waitFor(ctx, dev, plug, want); last == nil {
-			return nil
+		pending = left
+		for _, e := range errs {
+			r.debugf("try %d of %d: %s", attempt, attempts, e)
 		}
-		r.debugf("attempt %d: %v", attempt, last)
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	return last
+	if len(pending) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(errs, "; "))
 }
 
 func (r *run) request(ctx context.Context, dev Device, plug string, want State) error {
@@ -129,27 +150,44 @@ func (r *run) request(ctx context.Context, dev Device, plug string, want State) 
 	return nil
 }
 
-// waitFor polls every stonith_status_sleep until the plug reports want or
-// power_timeout passes.
-func (r *run) waitFor(ctx context.Context, dev Device, plug string, want State) error {
+// waitFor polls every stonith_status_sleep until every plug reports want or
+// power_timeout passes. It returns the plugs that did not get there, each
+// with its reason.
+func (r *run) waitFor(ctx context.Context, dev Device, plugs []string, want State) ([]string, []string) {
 	end := r.env.Clock.Now().Add(r.lim.power)
+	pending := plugs
 	for {
-		st, err := r.status(ctx, dev, plug, want == Off)
-		if err == nil && st == want {
-			return nil
+		var left, reasons []string
+		for _, plug := range pending {
+			st, err := r.status(ctx, dev, plug, want == Off)
+			if err == nil && st == want {
+				continue
+			}
+			reason := fmt.Sprintf("still %s", st)
+			if err != nil {
+				reason = err.Error()
+			}
+			left = append(left, plug)
+			reasons = append(reasons, reason)
 		}
-		reason := fmt.Sprintf("still %s", st)
-		if err != nil {
-			reason = err.Error()
+		if len(left) == 0 {
+			return nil, nil
+		}
+		pending = left
+		late := func(why string) ([]string, []string) {
+			for i, plug := range left {
+				reasons[i] = fmt.Sprintf("%s did not turn %s %s: %s", plug, want, why, reasons[i])
+			}
+			return left, reasons
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("%s did not turn %s before the deadline: %s", plug, want, reason)
+			return late("before the deadline")
 		}
 		if !r.lim.disabled && r.lim.power > 0 && !r.env.Clock.Now().Before(end) {
-			return fmt.Errorf("%s did not turn %s within power_timeout %s: %s", plug, want, r.lim.power, reason)
+			return late(fmt.Sprintf("within power_timeout %s", r.lim.power))
 		}
 		if err := r.env.Clock.Sleep(ctx, r.lim.sleep); err != nil {
-			return fmt.Errorf("%s did not turn %s before the deadline: %s", plug, want, reason)
+			return late("before the deadline")
 		}
 	}
 }

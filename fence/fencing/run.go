@@ -16,7 +16,10 @@ import (
 	"github.com/qvd-ha/qvd-ha/agents/runner"
 )
 
-// Exit codes of the fence-agents API.
+// Exit codes of the fence-agents API. fence-agents' EC_* codes (login
+// denied, timed out, ...) only choose its message: fencing.py's fail() exits
+// 1 for all of them, as fence_virsh and fence_xenapi do, so 1 is every
+// failure here too.
 const (
 	ExitSuccess = 0
 	ExitFailure = 1
@@ -65,7 +68,11 @@ type run struct {
 	env   Env
 	opts  *Options
 	lim   limits
-	debug io.Writer // nil unless verbose or debug_file
+	// level is the verbose level; debug output goes to stderr when it is
+	// above 0 and quiet is not set, and to debugFile at every level.
+	level     int
+	quiet     bool
+	debugFile *os.File
 }
 
 // Run performs one action and returns the exit code.
@@ -89,8 +96,8 @@ func (a *Agent) Run(ctx context.Context, env Env) (code int) {
 	if err := r.parse(ctx); err != nil {
 		return r.fail(err)
 	}
-	if f, ok := r.debug.(*os.File); ok && f != os.Stderr {
-		defer f.Close()
+	if r.debugFile != nil {
+		defer r.debugFile.Close()
 	}
 	if r.opts.Bool("help") {
 		r.usage()
@@ -103,12 +110,17 @@ func (a *Agent) Run(ctx context.Context, env Env) (code int) {
 	case "manpage":
 		return r.written(a.WriteManPage(env.Stdout))
 	}
+	if r.opts.Bool(versionOpt.Name) {
+		fmt.Fprintln(env.Stdout, a.Version)
+		return ExitSuccess
+	}
 	if !slices.Contains(actions, action) {
 		return r.fail(fmt.Errorf("unknown action %q (one of %s)", action, strings.Join(actions, ", ")))
 	}
 	if err := r.check(action); err != nil {
 		return r.fail(err)
 	}
+	r.reportIgnored(action == "validate-all")
 	if action == "validate-all" {
 		return ExitSuccess
 	}
@@ -133,8 +145,11 @@ func (r *run) parse(ctx context.Context) error {
 			err = r.opts.parseStdin(bytes.NewReader(in), &warn)
 		}
 	}
+	// quiet is read first so that it silences the warnings about its
+	// own command line too.
+	r.quiet = r.opts.Bool(quietOpt.Name)
 	for _, w := range warn {
-		fmt.Fprintln(r.env.Stderr, "WARNING: "+w)
+		r.warnf("%s", w)
 	}
 	if err != nil {
 		return err
@@ -147,11 +162,45 @@ func (r *run) parse(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("open debug_file: %w", err)
 		}
-		r.debug = f
-	} else if r.opts.Bool("verbose") {
-		r.debug = r.env.Stderr
+		r.debugFile = f
 	}
+	r.level = r.verboseLevel()
 	return nil
+}
+
+// verboseLevel follows fencing.py: verbose_level if given, else the number
+// of -v flags, else 1 for verbose=1; verbose_level=0 overrides verbose.
+func (r *run) verboseLevel() int {
+	o := r.opts
+	switch {
+	case o.IsSet(verboseLevelOpt.Name):
+		if o.Int(verboseLevelOpt.Name) == 0 && o.Bool(verboseOpt.Name) {
+			r.warnf("ignoring verbose because verbose_level=0")
+		}
+		return max(0, o.Int(verboseLevelOpt.Name))
+	case o.verboseFlags > 0:
+		return o.verboseFlags
+	case o.Bool(verboseOpt.Name):
+		return 1
+	}
+	return 0
+}
+
+// reportIgnored names the options that were set but mean nothing here:
+// on stderr for validate-all, which an administrator runs to check a
+// configuration, and in debug output for every other action, so that the
+// fencer's periodic monitor does not repeat it.
+func (r *run) reportIgnored(loud bool) {
+	for _, d := range r.opts.decls {
+		if d.Ignored == "" || !r.opts.IsSet(d.Name) {
+			continue
+		}
+		if loud {
+			r.warnf("option %s is accepted and ignored: %s", d.Name, d.Ignored)
+		} else {
+			r.debugf("option %s is accepted and ignored: %s", d.Name, d.Ignored)
+		}
+	}
 }
 
 // readAll reads stdin without trusting it to ever reach EOF.
@@ -184,6 +233,11 @@ func readAll(ctx context.Context, rd io.Reader) ([]byte, error) {
 func (r *run) check(action string) error {
 	var errs []error
 	needsPlug := slices.Contains([]string{"on", "off", "reboot", "status"}, action)
+	for _, name := range []string{retryOnOpt.Name, verboseLevelOpt.Name} {
+		if r.opts.Int(name) < 0 {
+			errs = append(errs, fmt.Errorf("option %s must not be negative", name))
+		}
+	}
 	for _, d := range r.opts.decls {
 		if !d.Required || d.Name == actionOpt.Name || r.opts.String(d.Name) != "" {
 			continue
@@ -201,14 +255,27 @@ func (r *run) check(action string) error {
 	return errors.Join(errs...)
 }
 
-// plug is the target: the plug option, else the node Pacemaker names.
-func (r *run) plug() string {
+// plugs are the targets: the plug option split at plug_separator, else
+// the node Pacemaker names.
+func (r *run) plugs() []string {
+	p := ""
 	if r.agent.hasPlug() {
-		if p := r.opts.String(Plug.Name); p != "" {
-			return p
+		p = r.opts.String(Plug.Name)
+	}
+	if p == "" {
+		return []string{r.opts.NodeName()}
+	}
+	sep := r.opts.String(plugSeparatorOpt.Name)
+	if sep == "" {
+		return []string{p}
+	}
+	var out []string
+	for _, f := range strings.Split(p, sep) {
+		if f = strings.TrimSpace(f); f != "" && !slices.Contains(out, f) {
+			out = append(out, f)
 		}
 	}
-	return r.opts.NodeName()
+	return out
 }
 
 func (r *run) act(ctx context.Context, action string) int {
@@ -241,10 +308,25 @@ func (r *run) act(ctx context.Context, action string) int {
 		return ExitSuccess
 	}
 
-	plug := r.plug()
-	st, err := r.status(ctx, dev, plug, r.opts.Bool("missing_as_off"))
-	if err != nil {
-		return r.fail(err)
+	plugs := r.plugs()
+	if len(plugs) == 0 {
+		return r.fail(fmt.Errorf("plug %q names no plug", r.opts.String(Plug.Name)))
+	}
+	states := map[string]State{}
+	for _, p := range plugs {
+		st, err := r.status(ctx, dev, p, r.opts.Bool("missing_as_off"))
+		if err != nil {
+			return r.fail(err)
+		}
+		states[p] = st
+	}
+	// Several plugs are ON when any is, as in fencing.py: a node is fenced
+	// only when every plug is off.
+	st := Off
+	for _, p := range plugs {
+		if states[p] == On {
+			st = On
+		}
 	}
 	switch action {
 	case "status":
@@ -258,37 +340,53 @@ func (r *run) act(ctx context.Context, action string) int {
 		if action == "off" {
 			want = Off
 		}
-		if st == want {
-			fmt.Fprintf(r.env.Stdout, "Success: Already %s\n", st)
+		pending := notIn(plugs, states, want)
+		if len(pending) == 0 {
+			fmt.Fprintf(r.env.Stdout, "Success: Already %s\n", want)
 			return ExitSuccess
 		}
 		attempts := 1
 		if want == On {
 			attempts = r.attemptsOn()
 		}
-		if err := r.setPower(ctx, dev, plug, want, attempts); err != nil {
+		if err := r.setPower(ctx, dev, pending, want, attempts); err != nil {
 			return r.fail(err)
 		}
 		fmt.Fprintf(r.env.Stdout, "Success: Powered %s\n", want)
 		return ExitSuccess
 	default: // reboot
-		if st != Off {
-			if err := r.setPower(ctx, dev, plug, Off, 1); err != nil {
+		if pending := notIn(plugs, states, Off); len(pending) > 0 {
+			if err := r.setPower(ctx, dev, pending, Off, 1); err != nil {
 				return r.fail(err)
 			}
 		}
 		// The node is fenced once it is off: a failed power-on is reported
-		// but does not fail the reboot.
-		if err := r.setPower(ctx, dev, plug, On, r.attemptsOn()); err != nil {
-			fmt.Fprintf(r.env.Stderr, "WARNING: fenced, but not powered on again: %v\n", err)
+		// but does not fail the reboot. retry_on=0 leaves it off.
+		if n := r.opts.Int(retryOnOpt.Name); n == 0 {
+			r.warnf("fenced and left off: retry_on=0")
+		} else if err := r.setPower(ctx, dev, plugs, On, n); err != nil {
+			r.warnf("fenced, but not powered on again: %v", err)
 		}
 		fmt.Fprintln(r.env.Stdout, "Success: Rebooted")
 		return ExitSuccess
 	}
 }
 
+// notIn lists the plugs whose state is not want, in order.
+func notIn(plugs []string, states map[string]State, want State) []string {
+	var out []string
+	for _, p := range plugs {
+		if states[p] != want {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// attemptsOn is fencing.py's count for the on action: the first try and
+// retry_on retries.
 func (r *run) attemptsOn() int {
-	return max(1, r.opts.Int("retry_on"))
+	return 1 + r.opts.Int(retryOnOpt.Name)
 }
 
 func (r *run) connect(ctx context.Context) (Device, error) {
@@ -332,13 +430,37 @@ func (r *run) written(err error) int {
 
 // fail prints the reason the fencer logs and returns the failure code.
 func (r *run) fail(err error) int {
-	fmt.Fprintf(r.env.Stderr, "Failed: %v\n", err)
+	r.stderrf("Failed: %v", err)
 	return ExitFailure
 }
 
-func (r *run) debugf(format string, args ...any) {
-	if r.debug != nil {
-		fmt.Fprintf(r.debug, r.agent.Name+": "+format+"\n", args...)
+func (r *run) warnf(format string, args ...any) {
+	r.stderrf("WARNING: "+format, args...)
+}
+
+// stderrf writes a line for the fencer's log, unless quiet, and for
+// debug_file.
+func (r *run) stderrf(format string, args ...any) {
+	line := fmt.Sprintf(format, args...) + "\n"
+	if !r.quiet {
+		io.WriteString(r.env.Stderr, line)
+	}
+	if r.debugFile != nil {
+		io.WriteString(r.debugFile, r.agent.Name+": "+line)
+	}
+}
+
+// debugf logs at verbose level 1, tracef at level 2.
+func (r *run) debugf(format string, args ...any) { r.logf(1, format, args...) }
+func (r *run) tracef(format string, args ...any) { r.logf(2, format, args...) }
+
+func (r *run) logf(level int, format string, args ...any) {
+	line := r.agent.Name + ": " + fmt.Sprintf(format, args...) + "\n"
+	if r.level >= level && !r.quiet {
+		io.WriteString(r.env.Stderr, line)
+	}
+	if r.debugFile != nil {
+		io.WriteString(r.debugFile, line)
 	}
 }
 

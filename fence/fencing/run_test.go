@@ -184,14 +184,72 @@ func TestActions(t *testing.T) {
 			stdin: "action=reboot\nplug=vm1\npower_timeout=3\n", wantCode: 1, wantErr: "did not turn OFF",
 		},
 		{
-			name: "on retries retry_on times", state: map[string]State{"vm1": Off},
+			name: "on tries 1 + retry_on times", state: map[string]State{"vm1": Off},
 			setup: func(f *fakeDevice) { f.failOn = 2 },
-			stdin: "action=on\nplug=vm1\nretry_on=3\n", wantCode: 0, wantOut: "Success: Powered ON",
+			stdin: "action=on\nplug=vm1\nretry_on=2\n", wantCode: 0, wantOut: "Success: Powered ON",
+			wantEvents: []string{"connect", "status vm1", "set vm1 ON", "set vm1 ON", "set vm1 ON", "status vm1"},
 		},
 		{
-			name: "on gives up after retry_on attempts", state: map[string]State{"vm1": Off},
+			name: "on gives up after 1 + retry_on tries", state: map[string]State{"vm1": Off},
 			setup: func(f *fakeDevice) { f.failOn = 2 },
-			stdin: "action=on\nplug=vm1\nretry_on=2\n", wantCode: 1, wantErr: "power on refused",
+			stdin: "action=on\nplug=vm1\nretry_on=1\n", wantCode: 1, wantErr: "Failed: power ON vm1: power on refused",
+		},
+		{
+			name: "on with retry_on=0 tries once", state: map[string]State{"vm1": Off},
+			setup: func(f *fakeDevice) { f.failOn = 1 },
+			stdin: "action=on\nplug=vm1\nretry_on=0\n", wantCode: 1, wantErr: "power on refused",
+		},
+		{
+			name: "the on half of reboot tries retry_on times", state: map[string]State{"vm1": On},
+			setup: func(f *fakeDevice) { f.failOn = 1 },
+			stdin: "action=reboot\nplug=vm1\nretry_on=2\n", wantCode: 0, wantOut: "Success: Rebooted",
+			wantEvents: []string{"connect", "status vm1", "set vm1 OFF", "status vm1", "set vm1 ON", "set vm1 ON", "status vm1"},
+		},
+		{
+			name: "reboot with retry_on=0 leaves the plug off", state: map[string]State{"vm1": On},
+			stdin: "action=reboot\nplug=vm1\nretry_on=0\n", wantCode: 0, wantOut: "Success: Rebooted",
+			wantErr:    "WARNING: fenced and left off: retry_on=0",
+			wantEvents: []string{"connect", "status vm1", "set vm1 OFF", "status vm1"},
+		},
+		{
+			name: "negative retry_on", stdin: "action=on\nplug=vm1\nretry_on=-1\n", wantCode: 1,
+			wantErr: "option retry_on must not be negative",
+		},
+		{
+			name: "several plugs: ON when any is ON", state: map[string]State{"vm1": Off, "vm2": On},
+			stdin: "action=status\nplug=vm1,vm2\n", wantCode: 0, wantOut: "Status: ON",
+		},
+		{
+			name: "several plugs: OFF when all are OFF", state: map[string]State{"vm1": Off, "vm2": Off},
+			stdin: "action=status\nplug=vm1, vm2\n", wantCode: 2, wantOut: "Status: OFF",
+		},
+		{
+			name: "several plugs: status fails when one cannot be read", state: map[string]State{"vm1": On},
+			stdin: "action=status\nplug=vm1,vm9\n", wantCode: 1, wantErr: "Failed: status of vm9",
+		},
+		{
+			name: "several plugs: off acts on each plug not yet off", state: map[string]State{"vm1": On, "vm2": Off, "vm3": On},
+			stdin: "action=off\nplug=vm1:vm2:vm3\nplug_separator=:\n", wantCode: 0, wantOut: "Success: Powered OFF",
+			wantEvents: []string{"connect", "status vm1", "status vm2", "status vm3", "set vm1 OFF", "set vm3 OFF", "status vm1", "status vm3"},
+		},
+		{
+			name: "several plugs: the worst decides", state: map[string]State{"vm1": On, "vm2": On},
+			setup: func(f *fakeDevice) { f.stuckPlug = "vm2" },
+			stdin: "action=off\nplug=vm1,vm2\npower_timeout=2\n", wantCode: 1,
+			wantErr: "Failed: vm2 did not turn OFF within power_timeout 2s: still ON\n",
+		},
+		{
+			name: "several plugs: already OFF only when all are", state: map[string]State{"vm1": Off, "vm2": Off},
+			stdin: "action=off\nplug=vm1,vm2\n", wantCode: 0, wantOut: "Success: Already OFF",
+		},
+		{
+			name: "empty plug_separator keeps the plug whole", state: map[string]State{"vm,1": On},
+			stdin: "action=status\nplug=vm,1\nplug_separator=\n", wantCode: 0, wantOut: "Status: ON",
+		},
+		{
+			name: "ignored option: validate-all says so", state: map[string]State{},
+			stdin: "action=validate-all\nsudo=1\n", wantCode: 0,
+			wantErr: "WARNING: option sudo is accepted and ignored: nothing runs through a shell\n",
 		},
 		{
 			name: "under Pacemaker power_timeout does not cut the loop", state: map[string]State{"vm1": On},
@@ -377,6 +435,11 @@ func TestMetadataValidates(t *testing.T) {
 			`<content type="boolean" />`,
 			`<action name="on" automatic="0" />`,
 			`<action name="validate-all" />`,
+			`<getopt mixed="-q, --quiet" />`,
+			`<getopt mixed="--verbose-level=[level]" />`,
+			`<getopt mixed="-V, --version" />`,
+			`<parameter name="plug_separator" unique="0" required="0">`,
+			`<shortdesc lang="en">Use sudo (accepted and ignored: nothing runs through a shell)</shortdesc>`,
 		} {
 			if !strings.Contains(res.stdout, want) {
 				t.Errorf("meta-data lacks %s", want)
@@ -439,5 +502,84 @@ func TestDebugFile(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "fence_test: action status: action=status plug=vm1 password=<hidden>") || strings.Contains(string(b), "topsecret") {
 		t.Errorf("debug file: %q", b)
+	}
+}
+
+func TestVerboseLevels(t *testing.T) {
+	const action, poll = "fence_test: action status", "fence_test: status vm1: ON"
+	tests := []struct {
+		name     string
+		args     []string
+		stdin    string
+		wantCode int
+		want     []string // lines in stderr
+		wantNot  []string
+	}{
+		{name: "silent by default", stdin: "action=status\nplug=vm1\n", wantNot: []string{action, poll}},
+		{name: "verbose=1 on stdin is level 1", stdin: "action=status\nplug=vm1\nverbose=1\n", want: []string{action}, wantNot: []string{poll}},
+		{name: "-v is level 1", args: []string{"-o", "status", "-n", "vm1", "-v"}, want: []string{action}, wantNot: []string{poll}},
+		{name: "-vv is level 2", args: []string{"-vvostatus", "-n", "vm1"}, want: []string{action, poll}},
+		{name: "-v -v --verbose is level 3", args: []string{"-v", "-v", "--verbose", "-o", "status", "-n", "vm1"}, want: []string{action, poll}},
+		{name: "verbose_level=2", stdin: "action=status\nplug=vm1\nverbose_level=2\n", want: []string{action, poll}},
+		{
+			name: "verbose_level=0 overrides verbose", stdin: "action=status\nplug=vm1\nverbose=1\nverbose_level=0\n",
+			want: []string{"WARNING: ignoring verbose because verbose_level=0"}, wantNot: []string{action},
+		},
+		{name: "negative verbose_level", stdin: "action=status\nplug=vm1\nverbose_level=-1\n", wantCode: 1, want: []string{"Failed: option verbose_level must not be negative"}},
+		{name: "quiet silences verbose output", args: []string{"-qv", "-o", "status", "-n", "vm1"}, wantNot: []string{action}},
+		{name: "quiet silences warnings and failures", stdin: "action=status\nplug=vm9\nquiet=1\nbogus=1\n", wantCode: 1, wantNot: []string{"WARNING", "Failed"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runAgent(t, testAgent(newFake(map[string]State{"vm1": On})), tt.args, tt.stdin, nil)
+			if res.code != tt.wantCode {
+				t.Errorf("exit code %d, want %d (%v)", res.code, tt.wantCode, res)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(res.stderr, w) {
+					t.Errorf("stderr lacks %q: %q", w, res.stderr)
+				}
+			}
+			for _, w := range tt.wantNot {
+				if strings.Contains(res.stderr, w) {
+					t.Errorf("stderr has %q: %q", w, res.stderr)
+				}
+			}
+		})
+	}
+}
+
+// TestQuietKeepsDebugFile: with quiet the reason of a failure still reaches
+// debug_file, the only place left for it.
+func TestQuietKeepsDebugFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "debug.log")
+	res := runAgent(t, testAgent(newFake(map[string]State{})), []string{"-q", "-o", "status", "-n", "vm9", "-D", file}, "", nil)
+	if res.code != 1 || res.stderr != "" {
+		t.Fatalf("want exit 1 and nothing on stderr: %v", res)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "fence_test: Failed: status of vm9") {
+		t.Errorf("debug file lacks the reason: %q", b)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, tt := range []struct {
+		args  []string
+		stdin string
+	}{
+		{args: []string{"-V"}},
+		{args: []string{"--version"}},
+		{args: []string{"-o", "off", "-n", "vm1", "--version"}},
+		{stdin: "version=1\n"},
+	} {
+		dev := newFake(map[string]State{"vm1": On})
+		res := runAgent(t, testAgent(dev), tt.args, tt.stdin, nil)
+		if res.code != 0 || res.stdout != "1.2.3\n" || len(*dev.events) != 0 {
+			t.Errorf("%q %q: %v, device events %q", tt.args, tt.stdin, res, *dev.events)
+		}
 	}
 }
