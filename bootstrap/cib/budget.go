@@ -40,7 +40,7 @@ func FailoverBudget(c *config.Config) Budget {
 	b.Service = b.Detect + b.Stop + b.Start
 	// corosync's consensus defaults to 1.2 x token.
 	b.Membership = c.CorosyncToken + c.CorosyncToken*6/5
-	b.FenceDelay = t.PriorityFencingDelay
+	b.FenceDelay = c.FenceDelay()
 	b.NodeLoss = b.Membership + b.FenceDelay + FencingTimeout + b.Start
 	s := func(d time.Duration) int { return int(d / time.Second) }
 	b.lines = []string{

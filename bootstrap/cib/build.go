@@ -55,7 +55,7 @@ func Build(c *config.Config) *CIB {
 		// than pcmk_delay_base on one device, because the delay must follow
 		// the database: a static delay would protect the node that held it
 		// before the last failover and shoot the one that holds it now.
-		"priority-fencing-delay", secs(t.PriorityFencingDelay),
+		"priority-fencing-delay", secs(c.FenceDelay()),
 	)}
 	cfg.RscDefaults = &Defaults{Meta: []NVSet{nvset("rsc-options",
 		"resource-stickiness", strconv.Itoa(Stickiness),

@@ -262,7 +262,8 @@ func TestPlacementAndCluster(t *testing.T) {
 			props := one(t, root, "configuration/crm_config/cluster_property_set")
 			wantEq(t, "stonith-enabled", nv(t, props, ".", "stonith-enabled"), "true")
 			wantEq(t, "cluster-recheck-interval", nv(t, props, ".", "cluster-recheck-interval"), "10min")
-			wantEq(t, "priority-fencing-delay", nv(t, props, ".", "priority-fencing-delay"), "15s")
+			wantEq(t, "priority-fencing-delay", nv(t, props, ".", "priority-fencing-delay"),
+				map[string]string{config.FencingLibvirt: "5s", config.FencingXenAPI: "10s"}[c.Fencing])
 			// The fence race winner is the node with the higher priority.
 			wantEq(t, "group priority", nv(t, root, res+"/group/meta_attributes", "priority"), "10")
 			defs := one(t, root, "configuration/rsc_defaults/meta_attributes")

@@ -141,8 +141,8 @@ func TestSchedulerNodeFailure(t *testing.T) {
 		}
 		// The fence race: fencing the node that ran the database waits
 		// priority-fencing-delay, so that node would have shot first.
-		if d := s.fencingDelay(s.p); d != "15" {
-			t.Errorf("fencing the database's node: priority_fencing_delay %q, want 15", d)
+		if d := s.fencingDelay(s.p); d != "5" {
+			t.Errorf("fencing the database's node: priority_fencing_delay %q, want libvirt's 5", d)
 		}
 		s.expectDatabaseOn(s.o, "after node failure")
 		s.expect("after node failure", map[string]string{

@@ -10,6 +10,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -106,7 +107,8 @@ type Timers struct {
 	FS, IP, PgSQL, Ping, MailTo                                    Ops
 	FenceMonitor, FenceMonitorTimeout                              time.Duration
 	// PriorityFencingDelay delays fencing of the node that runs the
-	// database, so that it wins a fence race.
+	// database, so that it wins a fence race; 0 leaves it to the fencing
+	// method (Config.FenceDelay).
 	PriorityFencingDelay time.Duration
 	// FailureTimeout forgets a resource's failures, so that a node banned
 	// by migration-threshold may run it again.
@@ -118,6 +120,25 @@ type Ops struct {
 	Start, Stop, Monitor, MonitorTimeout time.Duration
 }
 
+// Fence-race delays by fencing method. The delay must outlast one fencing
+// action of the node that holds the database, with margin: a libvirt destroy,
+// connection included, takes 1-2 s; XenAPI logs in at the pool master (a
+// slave answers with a redirect, one more round trip over TLS) before its
+// hard shutdown. Longer delays add to every node loss.
+var fenceDelays = map[string]time.Duration{
+	FencingLibvirt: 5 * time.Second,
+	FencingXenAPI:  10 * time.Second,
+}
+
+// FenceDelay is the priority-fencing-delay the cluster gets: the configured
+// one, or the fencing method's.
+func (c *Config) FenceDelay() time.Duration {
+	if c.Timers.PriorityFencingDelay > 0 {
+		return c.Timers.PriorityFencingDelay
+	}
+	return fenceDelays[c.Fencing]
+}
+
 // Peer returns the node that is not name.
 func (c *Config) Peer(name string) Node {
 	if c.Nodes[0].Name == name {
@@ -127,13 +148,18 @@ func (c *Config) Peer(name string) Node {
 }
 
 // key declares one configuration key. field returns a pointer into the
-// Config (*string, *int, *bool, *[]string or *time.Duration in seconds).
+// Config (*string, *int, *bool, *[]string, *time.Duration in seconds or
+// defaulted).
 type key struct {
 	name  string
 	def   string
 	doc   string
 	field func(*Config) any
 }
+
+// defaulted is a duration in seconds that may be left empty, stored as 0:
+// the value in effect then derives from other keys, as the key's doc says.
+type defaulted struct{ d *time.Duration }
 
 func (k key) set(c *Config, v string) error {
 	switch p := k.field(c).(type) {
@@ -154,11 +180,24 @@ func (k key) set(c *Config, v string) error {
 	case *[]string:
 		*p = strings.Fields(strings.ReplaceAll(v, ",", " "))
 	case *time.Duration:
-		n, err := strconv.Atoi(strings.TrimSuffix(v, "s"))
-		if err != nil || n < 0 {
-			return fmt.Errorf("%q is not a number of seconds", v)
+		n, err := seconds(v)
+		if err != nil {
+			return err
 		}
-		*p = time.Duration(n) * time.Second
+		*p = n
+	case defaulted:
+		if v == "" {
+			*p.d = 0
+			return nil
+		}
+		n, err := seconds(v)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errors.New("0 is not a delay; leave the value empty for the default")
+		}
+		*p.d = n
 	default:
 		panic(fmt.Sprintf("config key %s: unsupported field type %T", k.name, p))
 	}
@@ -177,8 +216,21 @@ func (k key) get(c *Config) string {
 		return strings.Join(*p, " ")
 	case *time.Duration:
 		return strconv.Itoa(int(*p / time.Second))
+	case defaulted:
+		if *p.d == 0 {
+			return ""
+		}
+		return strconv.Itoa(int(*p.d / time.Second))
 	}
 	panic(fmt.Sprintf("config key %s: unsupported field type %T", k.name, k.field(c)))
+}
+
+func seconds(v string) (time.Duration, error) {
+	n, err := strconv.Atoi(strings.TrimSuffix(v, "s"))
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q is not a number of seconds", v)
+	}
+	return time.Duration(n) * time.Second, nil
 }
 
 func lookup(name string) (key, bool) {

@@ -101,6 +101,7 @@ func TestBadConfig(t *testing.T) {
 		{"no ping", "", []string{"ping.hosts="}, []string{"--set: ping.hosts: empty; the database would run nowhere (it needs pingd > 0)"}},
 		{"zero timer", "", []string{"timer.ip.start=0"}, []string{"--set: timer.ip.start: must be at least 1 second"}},
 		{"short fence delay", "", []string{"timer.priority_fencing_delay=2"}, []string{"--set: timer.priority_fencing_delay: 2 is shorter than a fencing action may take; use at least 5"}},
+		{"zero fence delay", "", []string{"timer.priority_fencing_delay=0"}, []string{"--set: timer.priority_fencing_delay: 0 is not a delay; leave the value empty for the default"}},
 		{"several at once", "fs.type = btrfs\n", []string{"pgsql.port=0", "set-without-equals"}, []string{
 			"--set set-without-equals: want key=value",
 			`f:1: fs.type: "btrfs" is not one of xfs, ext4, ext3`,
@@ -121,5 +122,35 @@ func TestBadConfig(t *testing.T) {
 				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(p, "\n"), strings.Join(tc.want, "\n"))
 			}
 		})
+	}
+}
+
+// TestFenceDelay: priority-fencing-delay follows the fencing method unless
+// set; the sample leaves it empty so that a changed method carries its own.
+func TestFenceDelay(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		file string
+		set  []string
+		want time.Duration
+	}{
+		{"libvirt default", "", nil, 5 * time.Second},
+		{"xenapi default", "", []string{"fencing=xenapi"}, 10 * time.Second},
+		{"sample with xenapi", Sample(), []string{"fencing=xenapi"}, 10 * time.Second},
+		{"set", "timer.priority_fencing_delay = 8\n", []string{"fencing=xenapi"}, 8 * time.Second},
+		{"set back to the default", "timer.priority_fencing_delay = 8\n", []string{"timer.priority_fencing_delay="}, 5 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(strings.NewReader(tc.file), "f", tc.set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.FenceDelay(); got != tc.want {
+				t.Errorf("FenceDelay() = %s, want %s", got, tc.want)
+			}
+		})
+	}
+	if !strings.Contains(Sample(), "\ntimer.priority_fencing_delay =\n") {
+		t.Error("the sample pins timer.priority_fencing_delay; it must be empty (by fencing method)")
 	}
 }

@@ -7,6 +7,9 @@ func num(f func(*Config) *int) func(*Config) any    { return func(c *Config) any
 func sec(f func(*Config) *time.Duration) func(*Config) any {
 	return func(c *Config) any { return f(c) }
 }
+func secOrDefault(f func(*Config) *time.Duration) func(*Config) any {
+	return func(c *Config) any { return defaulted{f(c)} }
+}
 func list(f func(*Config) *[]string) func(*Config) any { return func(c *Config) any { return f(c) } }
 func flag(f func(*Config) *bool) func(*Config) any     { return func(c *Config) any { return f(c) } }
 
@@ -95,7 +98,7 @@ var keys = concat(
 	[]key{
 		{"timer.fence.monitor_interval", "60", "", sec(func(c *Config) *time.Duration { return &c.Timers.FenceMonitor })},
 		{"timer.fence.monitor_timeout", "20", "", sec(func(c *Config) *time.Duration { return &c.Timers.FenceMonitorTimeout })},
-		{"timer.priority_fencing_delay", "15", "Seconds by which fencing of the node running the database is delayed, so that it wins a\nfence race after a split (it must exceed the time one fencing action takes).", sec(func(c *Config) *time.Duration { return &c.Timers.PriorityFencingDelay })},
+		{"timer.priority_fencing_delay", "", "Seconds by which fencing of the node running the database is delayed, so that it wins a\nfence race after a split. It must outlast one fencing action, twice over to be safe (verify\n--fence-timing measures the fence devices and warns); every node loss waits for it. Empty: by\nfencing method, 5 for libvirt, 10 for xenapi (a login at the pool master, often via a redirect).", secOrDefault(func(c *Config) *time.Duration { return &c.Timers.PriorityFencingDelay })},
 		{"timer.failure_timeout", "180", "Seconds after which a resource's failures are forgotten (rsc_defaults failure-timeout): a node\nthat migration-threshold (2) banned may run the database again.", sec(func(c *Config) *time.Duration { return &c.Timers.FailureTimeout })},
 	},
 )

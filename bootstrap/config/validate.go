@@ -140,7 +140,7 @@ func (c *Config) Validate() Problems {
 		p.add("corosync.token: must be at least 1 second")
 	}
 	for _, k := range keys {
-		if strings.HasPrefix(k.name, "timer.") && *k.field(c).(*time.Duration) <= 0 {
+		if d, ok := k.field(c).(*time.Duration); ok && strings.HasPrefix(k.name, "timer.") && *d <= 0 {
 			p.add("%s: must be at least 1 second", k.name)
 		}
 	}
