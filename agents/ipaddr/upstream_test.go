@@ -62,6 +62,16 @@ var upstreamValues = []upstreamValue{
 	{"network_namespace", ownNamespace, ocf.Success, ""},
 }
 
+// upstreamParamNames are the parameters of the installed IPaddr2.
+func upstreamParamNames(t *testing.T) []string {
+	t.Helper()
+	var names []string
+	for _, p := range ocftest.UpstreamParams(t, ipaddr2) {
+		names = append(names, p.Name)
+	}
+	return names
+}
+
 // TestUpstreamParams: a configuration of IPaddr2 switched to ocf:qvd:IPaddr
 // loads, whatever IPaddr2 parameters it sets. Every parameter of the
 // installed IPaddr2 is declared and has rows above, so that a parameter a
@@ -71,14 +81,14 @@ func TestUpstreamParams(t *testing.T) {
 	for _, p := range params {
 		declared[p.Name] = true
 	}
-	for _, up := range ocftest.UpstreamParams(t, ipaddr2) {
-		if !declared[up.Name] {
-			t.Errorf("IPaddr2's parameter %s is not declared: crmsh rejects a primitive that sets it", up.Name)
+	for _, name := range upstreamParamNames(t) {
+		if !declared[name] {
+			t.Errorf("IPaddr2's parameter %s is not declared: crmsh rejects a primitive that sets it", name)
 		}
 		if !slices.ContainsFunc(upstreamValues, func(v upstreamValue) bool {
-			return v.name == up.Name && v.rc == ocf.Success
+			return v.name == name && v.rc == ocf.Success
 		}) {
-			t.Errorf("IPaddr2's parameter %s has no accepted value in upstreamValues", up.Name)
+			t.Errorf("IPaddr2's parameter %s has no accepted value in upstreamValues", name)
 		}
 	}
 
