@@ -15,6 +15,12 @@ type Agent struct {
 	Long    string
 	Params  []Param
 	Actions []Action
+	// OCFVersion is the OCF API version the meta-data advertises; "" means
+	// 1.1. Pacemaker (2.1) calls an action named "reload" only for agents
+	// that advertise 1.0, treating their non-unique parameters as
+	// reloadable; for 1.1 it wants "reload-agent" and reloadable="1",
+	// which the installed meta-data validators reject.
+	OCFVersion string
 	// ManSections are extra sections of the man page, after PARAMETERS
 	// (for example "Differences from ocf:heartbeat:pgsql").
 	ManSections []ManSection

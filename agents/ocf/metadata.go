@@ -56,7 +56,7 @@ func (a *Agent) WriteMetadata(w io.Writer) error {
 	doc := xmlAgent{
 		Name:    a.Name,
 		Version: a.Version,
-		OCF:     "1.1",
+		OCF:     a.ocfVersion(),
 		Long:    xmlDesc{"en", a.Long},
 		Short:   xmlDesc{"en", a.Short},
 	}
@@ -89,6 +89,13 @@ func (a *Agent) WriteMetadata(w io.Writer) error {
 	// and its XML library refuses a declaration that names an encoding.
 	_, err = fmt.Fprintf(w, "<?xml version=\"1.0\"?>\n<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\">\n%s\n", out)
 	return err
+}
+
+func (a *Agent) ocfVersion() string {
+	if a.OCFVersion == "" {
+		return "1.1"
+	}
+	return a.OCFVersion
 }
 
 // longText is the long description with the facts the validators have no
