@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -98,14 +99,29 @@ func newApp(stdout, stderr io.Writer, r runner.Runner) *cli.App {
 				}),
 			},
 			{
-				Name:  "verify",
-				Usage: "check the generated CIB with crm_verify",
+				Name: "verify",
+				Usage: "check the generated CIB with crm_verify; with --fence-timing, also time each node's fence device " +
+					"and warn when priority-fencing-delay is less than twice the slowest",
+				Description: "--fence-timing runs each fence device's status action " + strconv.Itoa(fenceTimingRuns) +
+					" times, as the fencer runs the installed agent (the device's parameters on stdin), and takes the slowest: " +
+					"start, connection, login and one call at the hypervisor, the path an off takes to the kill that decides " +
+					"a fence race. Status is timed because it is harmless: a real off would power a node off. Run it on a " +
+					"cluster node (the hypervisor must be reachable from there; with cibsecret, the password is read where " +
+					"cibsecret stored it). The cluster itself need not run.",
 				Flags: []cli.Flag{
-					&cli.DurationFlag{Name: "timeout", Value: time.Minute, Usage: "give crm_verify at most `DURATION`"},
+					&cli.DurationFlag{Name: "timeout", Value: time.Minute, Usage: "give crm_verify, and each fence agent run, at most `DURATION`"},
+					&cli.BoolFlag{Name: "fence-timing", Usage: "time the fence devices against the configured hypervisor"},
 				},
 				Action: withConfig(func(cCtx *cli.Context, c *config.Config) error {
-					report, err := verify(cCtx.Context, r, cib.Build(c), cCtx.Duration("timeout"))
+					b := cib.Build(c)
+					report, err := verify(cCtx.Context, r, b, cCtx.Duration("timeout"))
 					fmt.Fprint(stdout, report)
+					if cCtx.Bool("fence-timing") {
+						ft := fenceTimer{r: r, now: time.Now, agents: fenceAgentDir, secrets: cibSecretsDir, timeout: cCtx.Duration("timeout")}
+						timing, terr := ft.check(cCtx.Context, c, b)
+						fmt.Fprint(stdout, timing)
+						err = errors.Join(err, terr)
+					}
 					return err
 				}),
 			},
