@@ -188,8 +188,9 @@ var (
 	plugSeparatorOpt = Option{Name: "plug_separator", Arg: "char", Type: String, Default: ",",
 		Shortdesc: "Separator for plug parameter when specifying more than 1 plug",
 		Longdesc: "Every plug is acted on. status is ON when any plug is ON; on, off and reboot succeed only when " +
-			"every plug reached the state, so the result is the worst of the plugs. An empty separator turns " +
-			"splitting off, for plug names that contain a comma."}
+			"every plug reached the state, so the result is the worst of the plugs. Unlike fence-agents, on " +
+			"powers on the plugs that are off even when another is ON (fence-agents answers Already ON). An " +
+			"empty separator turns splitting off, for plug names that contain a comma."}
 	separatorOpt = Option{Name: "separator", Letter: 'C', Arg: "char", Type: String, Default: ",",
 		Shortdesc: "Separator for CSV created by 'list' operation"}
 	verboseOpt = Option{Name: "verbose", Letter: 'v', Type: Boolean,

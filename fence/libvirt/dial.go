@@ -21,6 +21,12 @@ import (
 // known_hosts, pkipath, no_verify) are honoured as libvirt documents them;
 // the agent's options fill in what the URI leaves out.
 func hypervisorURL(o *fencing.Options) (*url.URL, error) {
+	if ip := o.String(optIP.Name); ip != "" {
+		return virshURL(o, ip)
+	}
+	if o.IsSet(optIPPort.Name) {
+		return nil, errors.New("ipport applies to ip only: write the port into hypervisor_uri")
+	}
 	raw := o.String(optURI.Name)
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" {
@@ -28,6 +34,22 @@ func hypervisorURL(o *fencing.Options) (*url.URL, error) {
 		return nil, errors.New("hypervisor_uri is not a libvirt URI such as qemu:///system or qemu+ssh://host/system")
 	}
 	return u, nil
+}
+
+// virshURL is fence_virsh's ssh login to the hypervisor as a libvirt URI;
+// username is added by the ssh dialer.
+func virshURL(o *fencing.Options, ip string) (*url.URL, error) {
+	if o.IsSet(optURI.Name) {
+		return nil, errors.New("give either ip (fence_virsh's ssh login) or hypervisor_uri, not both")
+	}
+	if !o.Bool(optSSH.Name) {
+		return nil, errors.New("ssh=0 (telnet) is not supported: libvirt is reached over ssh")
+	}
+	port := o.String(optIPPort.Name)
+	if port == "" {
+		port = "22"
+	}
+	return &url.URL{Scheme: "qemu+ssh", Host: net.JoinHostPort(ip, port), Path: "/system"}, nil
 }
 
 // dialerFor maps a libvirt URI onto go-libvirt's dialers. go-libvirt has

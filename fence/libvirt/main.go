@@ -26,13 +26,54 @@ var (
 		Shortdesc: "Directory with cacert.pem, clientcert.pem and clientkey.pem for qemu+tls"}
 )
 
+// fence_virsh's options, so that a fence_virsh device switched to this agent
+// loads and means the same: ip, ipport and username are its ssh login to the
+// hypervisor; the options of its shell session are accepted and ignored,
+// because no shell or ssh program runs here.
+var (
+	optIP = func() fencing.Option {
+		o := fencing.IP
+		o.Shortdesc = "Hypervisor to reach over ssh, as fence_virsh does (instead of hypervisor_uri)"
+		o.Longdesc = "Short for hypervisor_uri=qemu+ssh://[username@]ip[:ipport]/system. Unlike fence_virsh, the " +
+			"hypervisor's host key must be in known_hosts_file (ssh_insecure turns the check off)."
+		return o
+	}()
+	optIPPort = func() fencing.Option {
+		o := fencing.IPPort
+		o.Shortdesc = "ssh port of ip (default 22)"
+		return o
+	}()
+	optSSH = fencing.Option{Name: "ssh", Obsoletes: "secure", Letter: 'x', Type: fencing.Boolean, Default: "1",
+		Shortdesc: "Use ssh connection",
+		Longdesc:  "fence_virsh's choice between ssh and telnet; with ip, ssh=0 is refused: libvirt is not reached over telnet."}
+	noShell    = "no shell runs on the hypervisor: the agent speaks libvirt's RPC protocol"
+	noSSH      = "no ssh program runs: the agent speaks ssh itself; use ipport, identity_file, known_hosts_file, ssh_insecure or hypervisor_uri"
+	noSudo     = "no command runs on the hypervisor: give username access to libvirt's socket instead (see LEAST PRIVILEGE ON THE HYPERVISOR)"
+	noFamily   = "the resolver's address order decides; give ip as an address of the wanted family instead"
+	optIgnored = []fencing.Option{
+		{Name: "command_prompt", Obsoletes: "cmd_prompt", Letter: 'c', Arg: "prompt", Type: fencing.String,
+			Shortdesc: "Force Python regex for command prompt", Ignored: noShell},
+		{Name: "ssh_options", Arg: "options", Type: fencing.String, Shortdesc: "SSH options to use", Ignored: noSSH},
+		{Name: "ssh_path", Arg: "path", Type: fencing.String, Shortdesc: "Path to ssh binary", Ignored: noSSH},
+		{Name: "inet4_only", Letter: '4', Type: fencing.Boolean, Shortdesc: "Forces agent to use IPv4 addresses only", Ignored: noFamily},
+		{Name: "inet6_only", Letter: '6', Type: fencing.Boolean, Shortdesc: "Forces agent to use IPv6 addresses only", Ignored: noFamily},
+		{Name: "use_sudo", Obsoletes: "sudo", Type: fencing.Boolean,
+			Shortdesc: "Use sudo (without password) when calling 3rd party software", Ignored: noSudo},
+		{Name: "sudo_path", Arg: "path", Type: fencing.String, Shortdesc: "Path to sudo binary", Ignored: noSudo},
+	}
+)
+
 var plug = func() fencing.Option {
 	p := fencing.Plug
 	p.Shortdesc = "Domain name or UUID of the virtual machine (or a node named in hostlist)"
 	return p
 }()
 
+// version is set at link time by the Makefile.
+var version = "0.1.0"
+
 func main() {
+	agent.Version = version
 	fencing.Main(agent)
 }
 
@@ -45,10 +86,10 @@ var agent = fencing.Agent{
 		"running, blocked, paused, shutdown (still running) and pmsuspended are ON; shutoff and crashed are OFF " +
 		"(a crashed guest runs no code). A transient domain vanishes when destroyed; that counts as OFF.",
 	VendorURL: "https://libvirt.org",
-	Options: []fencing.Option{
-		plug, optURI, optHostlist, fencing.Username, fencing.Password, fencing.PasswordScript, fencing.PasswordFile,
-		fencing.IdentityFile, optKnownHosts, optSSHInsecure, optPKIPath, fencing.SSLInsecure,
-	},
+	Options: append([]fencing.Option{
+		plug, optURI, optIP, optIPPort, optSSH, optHostlist, fencing.Username, fencing.Password, fencing.PasswordScript,
+		fencing.PasswordFile, fencing.IdentityFile, optKnownHosts, optSSHInsecure, optPKIPath, fencing.SSLInsecure,
+	}, optIgnored...),
 	ManSections: []fencing.ManSection{{Title: "Least privilege on the hypervisor", Body: leastPrivilege}},
 	Validate:    validate,
 	Connect:     connect,

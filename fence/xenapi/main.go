@@ -49,7 +49,13 @@ var agent = fencing.Agent{
 	Connect:  connect,
 }
 
-func main() { fencing.Main(agent) }
+// version is set at link time by the Makefile.
+var version = "0.1.0"
+
+func main() {
+	agent.Version = version
+	fencing.Main(agent)
+}
 
 // sessionURL adds the https:// the runbook leaves out ("https://aries" is
 // written in full there, but "-s aries" works with fence_xenapi too).

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/qvd-ha/qvd-ha/fence/fencing/fencetest"
+)
+
+// TestFenceVirshParams: a fence_virsh device switched to fence_qvd_libvirt
+// keeps every parameter it sets; none is rejected as unknown, and the ones
+// that mean nothing here say so.
+func TestFenceVirshParams(t *testing.T) {
+	md := agentRun(t, nil, "", "-o", "metadata")
+	expect(t, md, 0, "<parameters>")
+	baseline := map[string]string{"ip": "aries", "username": "root", "plug": "node1"}
+	values := map[string]string{"debug_file": filepath.Join(t.TempDir(), "debug.log")}
+	fencetest.CheckTwin(t, "/usr/sbin/fence_virsh", []byte(md.stdout), baseline, values,
+		func(t *testing.T, stdin string) (int, string) {
+			res := agentRun(t, nil, stdin)
+			return res.code, res.stderr
+		})
+}
+
+// TestFenceVirshLogin: fence_virsh's ip, ipport and username reach the
+// hypervisor over ssh, as hypervisor_uri=qemu+ssh://... does; what cannot be
+// honoured is refused with the reason.
+func TestFenceVirshLogin(t *testing.T) {
+	s := startSSHD(t, true)
+	dom, _ := offDomain(t)
+	login := fmt.Sprintf("ip=127.0.0.1\nipport=%d\nlogin=root\nidentity_file=%s\nknown_hosts_file=%s\n", s.Port, s.ClientKey, s.KnownHosts)
+	expect(t, agentRun(t, nil, login+"action=status\nplug="+dom+"\n"), 2, "Status: OFF")
+	expect(t, agentRun(t, nil, login+"action=status\nplug="+dom+"\nsecure=1\nssh_options=-4\ncmd_prompt=#\n"), 2, "Status: OFF")
+
+	for _, tt := range []struct{ stdin, want string }{
+		{login + "ssh=0\n", "ssh=0 (telnet) is not supported"},
+		{login + "hypervisor_uri=qemu:///system\n", "give either ip (fence_virsh's ssh login) or hypervisor_uri, not both"},
+		{"ipport=22\n", "ipport applies to ip only"},
+	} {
+		expect(t, agentRun(t, nil, tt.stdin+"action=validate-all\n"), 1, tt.want)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"-V"}, {"--version"}} {
+		expect(t, agentRun(t, nil, "", args...), 0, version+"\n")
+	}
+}
