@@ -29,6 +29,7 @@ type config struct {
 	arpInterval   time.Duration
 	arpRefresh    int
 	arpReply      bool // send_arp_opts=-A: gratuitous ARP replies
+	probe         bool // run_arping: IPv4 duplicate address check
 	preferredLft  uint32
 	forever       bool
 	nodad         bool
@@ -200,7 +201,6 @@ var unsupported = []struct{ name, why string }{
 	{"lvs_support", "LVS direct routing is not supported (use ocf:heartbeat:IPaddr2)"},
 	{"lvs_ipv6_addrlabel", "LVS address labels are not supported (use ocf:heartbeat:IPaddr2)"},
 	{"unique_clone_address", "clones are not supported: one primitive per address"},
-	{"run_arping", "IPv4 duplicate address detection is not supported"},
 }
 
 // newConfig reads the parsed parameters and applies the checks that involve
@@ -226,6 +226,7 @@ func newConfig(p ocf.Params) (*config, error) {
 		nodad:         p.Bool("nodad"),
 		noprefixroute: p.Bool("noprefixroute"),
 		checkLink:     p.Bool("check_link_status"),
+		probe:         p.Bool("run_arping"),
 	}
 	c.arpReply, _ = parseSendARPOpts(p.String("send_arp_opts"))
 	c.preferredLft, c.forever, _ = parseLifetime(p.String("preferred_lft"))

@@ -27,3 +27,21 @@ func TestDADConflict(t *testing.T) {
 		t.Fatalf("the failed start left %s (flags %#x) on eth0", a.IPNet, a.Flags)
 	}
 }
+
+// TestARPProbe: with run_arping, an IPv4 start first asks the link; when
+// another node holds the address the start fails naming it and adds
+// nothing, and a free address starts.
+func TestARPProbe(t *testing.T) {
+	l := newLAN(t)
+	other := l.addNode(t, "192.0.2.1/24", "192.0.2.100/24")
+	b := l.addNode(t, "192.0.2.2/24")
+
+	taken := map[string]string{"ip": "192.0.2.100", "run_arping": "true"}
+	b.expect(t, taken, step{"start", ocf.ErrGeneric, "in use by " + other.mac(t).String()})
+	if a := b.addr(t, netip.MustParseAddr("192.0.2.100")); a != nil {
+		t.Fatalf("the refused start added %s", a.IPNet)
+	}
+
+	free := map[string]string{"ip": "192.0.2.101", "run_arping": "true"}
+	b.expect(t, free, step{"start", ocf.Success, ""}, step{"monitor", ocf.Success, ""}, step{"stop", ocf.Success, ""})
+}

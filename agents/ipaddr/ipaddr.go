@@ -27,6 +27,11 @@ func start(ctx context.Context, req *ocf.Request) error {
 		req.Log.Infof("ip=%s is already on nic=%s", c.ip, pl.nic())
 		return nil
 	}
+	if c.probe && c.ip.Is4() {
+		if err := c.probeFirst(ctx, req, pl); err != nil {
+			return err
+		}
+	}
 	addr := c.netlinkAddr(pl)
 	req.Log.Infof("adding ip=%s/%d to nic=%s", c.ip, pl.prefix, pl.nic())
 	if err := netlink.AddrAdd(pl.link, addr); err != nil {
@@ -42,6 +47,23 @@ func start(ctx context.Context, req *ocf.Request) error {
 		return err
 	}
 	c.announce(ctx, req, pl, c.arpCount)
+	return nil
+}
+
+// probeFirst is run_arping: a start that finds the address in use on the
+// link fails before adding it, as IPaddr2's does. A probe that cannot be
+// sent (an interface still down, one without Ethernet) only costs the
+// check, as it does for IPaddr2, whose arping then exits with 2.
+func (c *config) probeFirst(ctx context.Context, req *ocf.Request, pl placement) error {
+	err := probeARP(ctx, pl.link, c.ip)
+	switch {
+	case errors.Is(err, errInUse):
+		return fmt.Errorf("ip=%s on nic=%s: %w (run_arping=true); not added", c.ip, pl.nic(), err)
+	case errors.Is(err, errNoEthernet):
+		req.Log.Infof("nic=%s: %v; no duplicate address check (run_arping)", pl.nic(), err)
+	case err != nil:
+		req.Log.Warnf("ip=%s on nic=%s: no duplicate address check (run_arping): %v", c.ip, pl.nic(), err)
+	}
 	return nil
 }
 

@@ -56,8 +56,8 @@ var params = []ocf.Param{
 		Long: "Accepted for configurations written for IPaddr2 as false only: true is a configuration error (6)."},
 	{Name: "lvs_ipv6_addrlabel_value", Type: ocf.Integer, Default: "99", Short: "IPv6 address label value (ignored)",
 		Ignored: "it is only used with lvs_ipv6_addrlabel=true, which this agent refuses."},
-	{Name: "run_arping", Type: ocf.Boolean, Default: "false", Short: "IPv4 duplicate address check (unsupported)",
-		Long: "Accepted for configurations written for IPaddr2 as false only: true (probe for the address with arping before adding it) is a configuration error (6)."},
+	{Name: "run_arping", Type: ocf.Boolean, Default: "false", Short: "IPv4 duplicate address check",
+		Long: "IPv4 only: before adding the address, the start sends two ARP probes (RFC 5227) a second apart and listens for two seconds; when another host answers for the address, or announces it, the start fails (1) naming that host's MAC address, and the address is not added. It costs the start two seconds. IPv6 addresses always go through duplicate address detection (see nodad)."},
 	{Name: "unique_clone_address", Type: ocf.Boolean, Default: "false", Short: "Address per clone instance (unsupported)",
 		Long: "Accepted for configurations written for IPaddr2 as false only: the agent refuses to run as a clone, so true is a configuration error (6)."},
 	{Name: "clusterip_hash", Default: "sourceip-sourceport", Short: "CLUSTERIP hash (ignored)",
@@ -103,7 +103,7 @@ With check_link_status (the default), a monitor reports the address not running 
 
 broadcast or iflabel with an IPv6 address is a configuration error (6); IPaddr2 ignores them. They would do nothing, and a configuration that sets them was probably meant for another address.
 
-A clone with clone-max above 1, lvs_support, lvs_ipv6_addrlabel, run_arping or unique_clone_address set to true, and any send_arp_opts option other than -A, -U, -b and -q are configuration errors (6). IPaddr2 implements them with iptables CLUSTERIP, ip addrlabel and arping; accepting them without doing what they ask would be silently wrong.
+A clone with clone-max above 1, lvs_support, lvs_ipv6_addrlabel or unique_clone_address set to true, and any send_arp_opts option other than -A, -U, -b and -q are configuration errors (6). IPaddr2 implements them with iptables CLUSTERIP, ip addrlabel and arping options; accepting them without doing what they ask would be silently wrong.
 
 flush_routes is ignored: the kernel (since Linux 3.6) invalidates cached routes itself when an address is removed, which is all ip route flush cache did.
 

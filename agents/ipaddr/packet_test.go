@@ -29,6 +29,11 @@ func TestPacketLayout(t *testing.T) {
 			0x02, 0, 0x5e, 0x10, 0x20, 0x30, 192, 0, 2, 100, // sender
 			0x02, 0, 0x5e, 0x10, 0x20, 0x30, 192, 0, 2, 100, // target
 		}},
+		{"ARP probe (run_arping)", arpProbe(mac, v4), []byte{
+			0, 1, 8, 0, 6, 4, 0, 1, // Ethernet, IPv4, lengths, request
+			0x02, 0, 0x5e, 0x10, 0x20, 0x30, 0, 0, 0, 0, // sender, no address
+			0, 0, 0, 0, 0, 0, 192, 0, 2, 100, // target
+		}},
 		{"Neighbor Advertisement", neighborAdvert(mac, v6), append(append([]byte{
 			136, 0, 0, 0, // type, code, checksum left to the kernel
 			0x20, 0, 0, 0, // Override only

@@ -55,7 +55,7 @@ var upstreamValues = []upstreamValue{
 	{"send_arp_opts", "-c 3", ocf.ErrConfigured, "option -c is not supported"},
 	{"flush_routes", "true", ocf.Success, ""},
 	{"run_arping", "false", ocf.Success, ""},
-	{"run_arping", "true", ocf.ErrConfigured, "parameter run_arping=true"},
+	{"run_arping", "true", ocf.Success, ""},
 	{"nodad", "false", ocf.Success, ""},
 	{"noprefixroute", "true", ocf.Success, ""},
 	{"preferred_lft", "forever", ocf.Success, ""},
