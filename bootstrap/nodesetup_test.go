@@ -31,6 +31,10 @@ func TestNodeSetupIdempotent(t *testing.T) {
 	if err := os.WriteFile(hostsFile, []byte("127.0.0.1 localhost\n127.0.1.1 qvddb2\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	globalCommon := filepath.Join(dir, "global_common.conf")
+	if err := os.WriteFile(globalCommon, []byte("global {\n\tusage-count yes;\n}\ncommon {\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name  string
 		args  []string
@@ -39,7 +43,7 @@ func TestNodeSetupIdempotent(t *testing.T) {
 		{"hosts", []string{"hosts", "--file", hostsFile}, []string{hostsFile}},
 		{"corosync", []string{"corosync", "--dir", dir, "--log-dir", "/var/log/cluster"},
 			[]string{filepath.Join(dir, "corosync.conf"), filepath.Join(dir, "authkey")}},
-		{"drbd", []string{"drbd", "--dir", dir}, []string{filepath.Join(dir, "postgres.res")}},
+		{"drbd", []string{"drbd", "--dir", dir}, []string{filepath.Join(dir, "postgres.res"), globalCommon}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			snapshot := func() map[string][]byte {
@@ -84,6 +88,9 @@ func TestNodeSetupIdempotent(t *testing.T) {
 	}
 	if st, err := os.Stat(filepath.Join(dir, "authkey")); err != nil || st.Mode().Perm() != 0o400 || st.Size() != 256 {
 		t.Errorf("authkey: %v %v", st, err)
+	}
+	if !bytes.Contains(readFile(t, globalCommon), []byte("\tusage-count no;\n")) {
+		t.Errorf("global_common.conf lacks the runbook's usage-count no:\n%s", readFile(t, globalCommon))
 	}
 	if !bytes.Contains(readFile(t, hostsFile), []byte("198.51.100.12   qvddb2cx")) {
 		t.Error("hosts lacks the crossover name of qvddb2")

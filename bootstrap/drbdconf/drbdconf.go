@@ -7,7 +7,7 @@
 // so that a Secondary that lost its peer can never be promoted with stale
 // data; explicit split-brain policies and a notification. The runbook's
 // "global { usage-count no; }" cannot live here: drbdadm allows one global
-// section, and drbd-utils' global_common.conf already has it.
+// section, and drbd-utils' global_common.conf has it (UsageCountOff).
 package drbdconf
 
 import (

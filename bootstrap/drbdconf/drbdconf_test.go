@@ -2,6 +2,8 @@ package drbdconf
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,5 +116,46 @@ func TestDeviceNameForFilesystem(t *testing.T) {
 		if "/dev/"+env["DEVICE"] != c.DRBDDevice {
 			t.Errorf("global %q: the kernel's device for minor 0 is /dev/%s, the CIB mounts %s", tc.global, env["DEVICE"], c.DRBDDevice)
 		}
+	}
+}
+
+// TestUsageCountOff: the runbook's "usage-count no" in the global section of
+// drbd-utils' global_common.conf as the distributions ship it; the rest of
+// the file unchanged, a second pass a no-op, and drbdadm reads the result.
+func TestUsageCountOff(t *testing.T) {
+	const upstream = "# DRBD is the result of over a decade of development by LINBIT.\n\nglobal {\n" +
+		"\tusage-count yes;\n\n\t# minor-count dialog-refresh disable-ip-verification\n" +
+		"\tudev-always-use-vnr; # treat implicit the same as explicit volumes\n}\n\n" +
+		"common {\n\thandlers {\n\t\t# split-brain \"/usr/lib/drbd/notify-split-brain.sh root\";\n\t}\n\tstartup {\n\t}\n}\n"
+	res := Resource(config.Default())
+	for _, tc := range []struct {
+		name, in, want string
+		err            error
+	}{
+		{"upstream", upstream, strings.Replace(upstream, "usage-count yes;", "usage-count no;", 1), nil},
+		{"debian", "global {\n\tusage-count no;\n\tudev-always-use-vnr;\n}\ncommon {\n}\n",
+			"global {\n\tusage-count no;\n\tudev-always-use-vnr;\n}\ncommon {\n}\n", nil},
+		{"one line", "global { usage-count ask; }\n", "global { usage-count no; }\n", nil},
+		{"option absent, named in comments", "# usage-count yes;\nglobal {\n\t# usage-count yes;\n\tminor-count 64;\n}\n",
+			"# usage-count yes;\nglobal {\n\tusage-count no;\n\t# usage-count yes;\n\tminor-count 64;\n}\n", nil},
+		{"global only in a comment", "# global { usage-count yes; }\ncommon {\n}\n", "", ErrNoGlobal},
+		{"not closed", "global {\n\tusage-count yes;\n", "", errors.New("the global section is not closed")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := UsageCountOff(tc.in)
+			if fmt.Sprint(err) != fmt.Sprint(tc.err) || got != tc.want {
+				t.Fatalf("got %q, %v; want %q, %v", got, err, tc.want, tc.err)
+			}
+			if err != nil {
+				return
+			}
+			if again, err := UsageCountOff(got); err != nil || again != got {
+				t.Errorf("second pass changed the file: %q, %v", again, err)
+			}
+			out, err := dump(t, got+res)
+			if err != nil || !strings.Contains(out, "usage-count no;") {
+				t.Errorf("drbdadm-84 dump (err %v) lacks usage-count no:\n%s", err, out)
+			}
+		})
 	}
 }
