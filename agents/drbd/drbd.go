@@ -16,19 +16,27 @@ import (
 
 // host is where the agent finds DRBD; tests point it at fixtures.
 type host struct {
-	drbdadm   string
-	drbdsetup string
-	modprobe  string
-	procDRBD  string
-	kmsg      string
+	drbdadm     string
+	drbdsetup   string
+	modprobe    string
+	crmResource string
+	procDRBD    string
+	kmsg        string
+	proc        string // where pacemaker-attrd is looked for
+	// cacheDir holds the promotion score last set; a tmpfs, so that a
+	// reboot, which empties attrd too, empties it.
+	cacheDir string
 }
 
 var system = host{
-	drbdadm:   "/usr/sbin/drbdadm",
-	drbdsetup: "/usr/sbin/drbdsetup",
-	modprobe:  "/sbin/modprobe",
-	procDRBD:  "/proc/drbd",
-	kmsg:      "/dev/kmsg",
+	drbdadm:     "/usr/sbin/drbdadm",
+	drbdsetup:   "/usr/sbin/drbdsetup",
+	modprobe:    "/sbin/modprobe",
+	crmResource: "/usr/sbin/crm_resource",
+	procDRBD:    "/proc/drbd",
+	kmsg:        "/dev/kmsg",
+	proc:        "/proc",
+	cacheDir:    "/run/qvd-ha/drbd",
 }
 
 // retryInterval paces promote and demote retries.
@@ -63,6 +71,7 @@ func notify(ctx context.Context, req *ocf.Request) error { return newResource(re
 func validate(ctx context.Context, req *ocf.Request) error {
 	return newResource(req, system).validate(ctx)
 }
+func reload(ctx context.Context, req *ocf.Request) error { return newResource(req, system).reload(ctx) }
 
 // adm runs drbdadm on this resource: drbdadm -c conf <args> <resource>.
 func (r *resource) adm(ctx context.Context, args ...string) (runner.Result, error) {
@@ -122,9 +131,26 @@ func (r *resource) monitor(ctx context.Context) error {
 		return err
 	}
 	if s.Role == "Primary" {
+		r.maybeUnfence(ctx, s)
 		return ocf.Result(ocf.RunningPromoted)
 	}
 	return nil
+}
+
+// maybeUnfence runs DRBD's unfence-peer handler (unfence_if_all_uptodate)
+// once both sides are UpToDate: a fencing constraint left behind would
+// otherwise keep the peer from being promoted. The handler's outcome does
+// not change the monitor's: it is a clean-up.
+func (r *resource) maybeUnfence(ctx context.Context, s State) {
+	if !r.req.Params.Bool("unfence_if_all_uptodate") ||
+		!s.allDisks(func(v Volume) bool { return v.Disk == "UpToDate" && v.PeerDisk == "UpToDate" }) {
+		return
+	}
+	_, err := r.req.Run.Run(ctx, runner.Cmd{Path: r.drbdadm, Args: []string{"-c", r.conf, "unfence-peer", r.name},
+		Env: []string{"OCF_RESKEY_unfence_extra_args=" + r.req.Params.String("unfence_extra_args")}})
+	if err != nil {
+		r.log.Warnf("drbdadm unfence-peer %s: %v", r.name, err)
+	}
 }
 
 func (r *resource) reportSplitBrain(ctx context.Context, s State, line string) error {
@@ -137,7 +163,7 @@ func (r *resource) reportSplitBrain(ctx context.Context, s State, line string) e
 		return ocf.Fail(ocf.DegradedPromoted, "DRBD split brain on %[1]s, Primary serving; to discard a side: drbdadm connect --discard-my-data %[1]s there (see log)", r.name)
 	}
 	// Diverged data must never be promoted without an administrator.
-	if err := ocf.DeletePromotionScore(ctx, r.req); err != nil {
+	if err := r.setScore(ctx, 0); err != nil {
 		r.log.Warnf("%v", err)
 	}
 	return ocf.Fail(ocf.Degraded, "DRBD split brain on %[1]s, not promoted; to discard a side: drbdadm connect --discard-my-data %[1]s there (see log)", r.name)
@@ -145,10 +171,107 @@ func (r *resource) reportSplitBrain(ctx context.Context, s State, line string) e
 
 // updateScore sets or removes this node's promotion score.
 func (r *resource) updateScore(ctx context.Context, s State) error {
-	if score := promotionScore(s, r.scores); score > 0 {
-		return ocf.SetPromotionScore(ctx, r.req, score)
+	if r.peerPrimaryRemovesScore(ctx, s) {
+		return r.setScore(ctx, 0)
 	}
-	return ocf.DeletePromotionScore(ctx, r.req)
+	return r.setScore(ctx, promotionScore(s, r.scores))
+}
+
+// peerPrimaryRemovesScore applies remove_master_score_if_peer_primary: a
+// Secondary connected to a healthy Primary peer gets no score, always or
+// only when Pacemaker knows of no promoted instance (a cluster split that
+// DRBD's link survived).
+func (r *resource) peerPrimaryRemovesScore(ctx context.Context, s State) bool {
+	mode := peerPrimaryMode(r.req.Params.String("remove_master_score_if_peer_primary"))
+	if mode == peerPrimaryIgnored || s.Role == "Primary" || !s.Connected() || s.PeerRole != "Primary" ||
+		!s.allDisks(func(v Volume) bool { return v.PeerDisk == "UpToDate" }) {
+		return false
+	}
+	if mode == peerPrimaryAlways {
+		return true
+	}
+	if r.promotedMax() != 1 {
+		return false
+	}
+	known, err := r.pacemakerKnowsPromoted(ctx)
+	if err != nil {
+		// Scored as usual: not knowing is no reason to block a failover.
+		r.log.Warnf("remove_master_score_if_peer_primary=unexpected: %v", err)
+		return false
+	}
+	if !known {
+		r.log.Infof("DRBD resource %s is connected to a Primary that Pacemaker does not know about: removing the promotion score", r.name)
+	}
+	return !known
+}
+
+// pacemakerKnowsPromoted reports whether Pacemaker sees this clone
+// promoted on another node (crm_resource --locate). Pacemaker 2.1 names the
+// role Promoted, 2.0 Master.
+func (r *resource) pacemakerKnowsPromoted(ctx context.Context) (bool, error) {
+	rsc, _, _ := strings.Cut(r.req.Instance, ":")
+	res, err := r.req.Run.Run(ctx, runner.Cmd{Path: r.crmResource, Args: []string{"--resource", rsc, "--locate"}})
+	var exit *runner.ExitError
+	if errors.As(err, &exit) && strings.Contains(exit.Stderr, "NOT running") {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("locate %s: %w", rsc, err)
+	}
+	self := r.req.Meta["on_node"]
+	if self == "" {
+		self, _ = os.Hostname()
+	}
+	for _, line := range strings.Split(string(res.Stdout), "\n") {
+		_, where, ok := strings.Cut(line, " is running on: ")
+		f := strings.Fields(where)
+		if ok && len(f) == 2 && (f[1] == "Promoted" || f[1] == "Master") && !strings.EqualFold(f[0], self) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (r *resource) promotedMax() int {
+	v := r.req.Meta["promoted_max"]
+	if v == "" {
+		v = r.req.Meta["master_max"]
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 1 // Pacemaker's default
+	}
+	return n
+}
+
+type peerPrimary int
+
+const (
+	peerPrimaryIgnored peerPrimary = iota
+	peerPrimaryAlways
+	peerPrimaryUnexpected
+)
+
+// peerPrimaryMode reads remove_master_score_if_peer_primary: an OCF
+// boolean or "unexpected", as in ocf:linbit:drbd.
+func peerPrimaryMode(v string) peerPrimary {
+	switch strings.ToLower(v) {
+	case "unexpected":
+		return peerPrimaryUnexpected
+	case "1", "true", "yes", "on", "ja", "y":
+		return peerPrimaryAlways
+	}
+	return peerPrimaryIgnored
+}
+
+// checkPeerPrimaryMode refuses what ocf:linbit:drbd would silently take
+// for false.
+func checkPeerPrimaryMode(v string) error {
+	switch strings.ToLower(v) {
+	case "unexpected", "1", "true", "yes", "on", "ja", "y", "0", "false", "no", "off", "nein", "n":
+		return nil
+	}
+	return errors.New("use true, false or unexpected")
 }
 
 func (r *resource) start(ctx context.Context) error {
@@ -161,6 +284,9 @@ func (r *resource) start(ctx context.Context) error {
 	}
 	if !s.Configured {
 		if err := r.loadModule(ctx); err != nil {
+			return err
+		}
+		if err := r.checkModuleVersion(); err != nil {
 			return err
 		}
 		r.log.Infof("bringing up DRBD resource %s", r.name)
@@ -232,7 +358,7 @@ func (r *resource) stop(ctx context.Context) error {
 		}
 	}
 	// A stale score would let the scheduler promote a stopped instance.
-	if err := ocf.DeletePromotionScore(ctx, r.req); err != nil {
+	if err := r.setScore(ctx, 0); err != nil {
 		r.log.Warnf("%v", err)
 	}
 	return nil
@@ -250,7 +376,8 @@ func (r *resource) demote(ctx context.Context) error {
 // the deadline comes; drbdadm primary's exit code 17 (no UpToDate data, or
 // fencing the peer failed) will not change by retrying.
 func (r *resource) switchRole(ctx context.Context, role, verb string) error {
-	for {
+	failEarly := verb == "primary" && r.req.Params.Bool("fail_promote_early_if_peer_primary") && r.promotedMax() == 1
+	for tries := 0; ; tries++ {
 		s, _, err := r.state(ctx)
 		if err != nil {
 			return err
@@ -260,6 +387,14 @@ func (r *resource) switchRole(ctx context.Context, role, verb string) error {
 		}
 		if s.Role == role {
 			return r.updateScore(ctx, s)
+		}
+		if failEarly && tries > 0 && s.Connected() && s.PeerRole == "Primary" {
+			// The first try checked that the peer is alive; with one
+			// promoted instance, more tries only wait for the timeout.
+			if err := r.setScore(ctx, 0); err != nil {
+				r.log.Warnf("%v", err)
+			}
+			return ocf.Fail(ocf.ErrGeneric, "the peer of DRBD resource %s is still Primary; not retrying (fail_promote_early_if_peer_primary)", r.name)
 		}
 		_, err = r.adm(ctx, verb)
 		if err == nil {
@@ -301,10 +436,66 @@ func (r *resource) notify(ctx context.Context) error {
 }
 
 func (r *resource) validate(ctx context.Context) error {
+	if r.req.Params.Bool("connect_only_after_promote") {
+		return ocf.Fail(ocf.ErrConfigured, "parameter connect_only_after_promote=true is not supported: ocf:qvd:drbd connects on start; use fencing")
+	}
 	if err := r.checkClone(); err != nil {
 		return err
 	}
-	return r.checkInstalled(ctx)
+	if err := r.checkInstalled(ctx); err != nil {
+		return err
+	}
+	return r.checkModuleVersion()
+}
+
+// reload applies changed parameters to a running resource: they are read
+// afresh for every action, so what is left is DRBD's configuration
+// (drbdadm adjust, as ocf:linbit:drbd does, which also applies a changed
+// drbdconf) and the promotion score (adjust_master_score and the peer
+// parameters).
+func (r *resource) reload(ctx context.Context) error {
+	if err := r.validate(ctx); err != nil {
+		return err
+	}
+	s, _, err := r.state(ctx)
+	if err != nil {
+		return err
+	}
+	if !s.Configured {
+		return ocf.Fail(ocf.NotRunning, "DRBD resource %s is not up: nothing to reload", r.name)
+	}
+	if _, err := r.adm(ctx, "adjust"); err != nil {
+		return ocf.Fail(ocf.ErrGeneric, "drbdadm adjust %s: %v", r.name, err)
+	}
+	if s, _, err = r.state(ctx); err != nil {
+		return err
+	}
+	return r.updateScore(ctx, s)
+}
+
+// checkModuleVersion applies require_drbd_module_version_ge/lt to the
+// loaded module; one not loaded yet is checked by start once loaded.
+func (r *resource) checkModuleVersion() error {
+	raw, err := os.ReadFile(r.procDRBD)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return ocf.Fail(ocf.ErrGeneric, "DRBD module version: %v", err)
+	}
+	have, err := moduleVersion(string(raw))
+	if err != nil {
+		return ocf.Fail(ocf.ErrGeneric, "DRBD module version in %s: %v", r.procDRBD, err)
+	}
+	ge, _ := parseVersion(r.req.Params.String("require_drbd_module_version_ge")) // checked by the runtime
+	lt, _ := parseVersion(r.req.Params.String("require_drbd_module_version_lt"))
+	if have.less(ge) {
+		return ocf.Fail(ocf.ErrInstalled, "the DRBD module is version %s, require_drbd_module_version_ge is %s", have, ge)
+	}
+	if !have.less(lt) {
+		return ocf.Fail(ocf.ErrInstalled, "the DRBD module is version %s, require_drbd_module_version_lt is %s", have, lt)
+	}
+	return nil
 }
 
 // checkClone checks the clone meta attributes: they are the same on every

@@ -30,7 +30,9 @@ type fakeDRBD struct {
 	primaryErr *runner.ExitError // what drbdadm primary fails with, once per entry
 	failures   int
 	calls      []string
-	score      string // the promotion score crm_attribute holds; "" = none
+	env        map[string][]string // the extra environment of each call, by call
+	score      string              // the promotion score crm_attribute holds; "" = none
+	located    string              // crm_resource --locate's output
 }
 
 func newFake(t *testing.T) *fakeDRBD {
@@ -43,11 +45,36 @@ func newFake(t *testing.T) *fakeDRBD {
 	}
 	old := system
 	system = host{drbdadm: filepath.Join(f.dir, "drbdadm"), drbdsetup: "drbdsetup", modprobe: "modprobe",
-		procDRBD: filepath.Join(f.dir, "proc-drbd"), kmsg: filepath.Join(f.dir, "kmsg")}
+		crmResource: "crm_resource", procDRBD: filepath.Join(f.dir, "proc-drbd"), kmsg: filepath.Join(f.dir, "kmsg"),
+		proc: filepath.Join(f.dir, "proc"), cacheDir: filepath.Join(f.dir, "run")}
 	t.Cleanup(func() { system = old })
+	f.env = map[string][]string{}
+	f.attrd(4242, 1000)
 	f.kernelLog()
 	f.render()
 	return f
+}
+
+// attrd makes pacemaker-attrd run as pid, started at start (clock ticks);
+// pid 0 stops it.
+func (f *fakeDRBD) attrd(pid, start int) {
+	f.t.Helper()
+	if err := os.RemoveAll(system.proc); err != nil {
+		f.t.Fatal(err)
+	}
+	stats := map[int]string{1: "1 (systemd) S 0 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0"}
+	if pid > 0 {
+		stats[pid] = fmt.Sprintf("%d (pacemaker-attrd) S 900 900 900 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 %d 0 0", pid, start)
+	}
+	for p, stat := range stats {
+		dir := filepath.Join(system.proc, fmt.Sprint(p))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			f.t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "stat"), []byte(stat+"\n"), 0o644); err != nil {
+			f.t.Fatal(err)
+		}
+	}
 }
 
 // render writes /proc/drbd, whose existence says the module is loaded.
@@ -86,6 +113,7 @@ func (f *fakeDRBD) kernelLog(msgs ...string) {
 func (f *fakeDRBD) Run(_ context.Context, c runner.Cmd) (runner.Result, error) {
 	call := filepath.Base(c.Path) + " " + strings.Join(c.Args, " ")
 	f.calls = append(f.calls, call)
+	f.env[call] = c.Env
 	defer f.render()
 	switch {
 	case strings.HasSuffix(c.Path, "crm_attribute"):
@@ -95,6 +123,8 @@ func (f *fakeDRBD) Run(_ context.Context, c runner.Cmd) (runner.Result, error) {
 			f.score = c.Args[2]
 		}
 		return runner.Result{}, nil
+	case c.Path == system.crmResource:
+		return runner.Result{Stdout: []byte(f.located)}, nil
 	case c.Path == system.drbdadm:
 		verb := c.Args[2]
 		switch verb {
@@ -112,7 +142,7 @@ func (f *fakeDRBD) Run(_ context.Context, c runner.Cmd) (runner.Result, error) {
 			f.role = "Primary"
 		case "secondary":
 			f.role = "Secondary"
-		case "adjust", "disconnect", "outdate":
+		case "adjust", "disconnect", "outdate", "unfence-peer":
 		default:
 			f.t.Fatalf("unexpected drbdadm %s", verb)
 		}
