@@ -1,6 +1,8 @@
 // Package pgtest gives tests a private PostgreSQL instance: its own data
 // directory, socket directory and port, owned by the postgres user, built
-// with the server binaries of Debian's postgresql package.
+// with the server binaries of Debian's postgresql package; or a cluster
+// made the distribution's way (pg_createcluster), with its stock
+// configuration.
 package pgtest
 
 import (
@@ -18,6 +20,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/peercred"
 )
 
 // BinDir holds initdb, pg_ctl and postgres; QVD_PG_BINDIR overrides it.
@@ -42,6 +47,9 @@ type Server struct {
 	Port      int
 	Log       string
 	Owner     *user.User
+	// Config is postgresql.conf when it is not in Data (Debian keeps it
+	// under /etc/postgresql).
+	Config string
 }
 
 // New initialises an instance with the QVD database and user and the
@@ -98,7 +106,11 @@ func New(t testing.TB) *Server {
 // Start starts the server with pg_ctl and waits until it accepts connections.
 func (s *Server) Start() {
 	s.t.Helper()
-	s.Run(filepath.Join(BinDir, "pg_ctl"), "start", "-w", "-D", s.Data, "-l", s.Log)
+	args := []string{"start", "-w", "-D", s.Data, "-l", s.Log}
+	if s.Config != "" {
+		args = append(args, "-o", "-c config_file="+s.Config)
+	}
+	s.Run(filepath.Join(BinDir, "pg_ctl"), args...)
 }
 
 // Stop stops the server with a fast shutdown.
@@ -148,10 +160,19 @@ func (s *Server) PostmasterPID() int {
 	return pid
 }
 
-// Connect opens a connection as the superuser over the socket.
+// Connect opens a connection as the superuser over the socket, with the
+// postgres account's peer credentials: a stock pg_hba.conf admits only
+// those.
 func (s *Server) Connect(ctx context.Context, db string) *pgx.Conn {
 	s.t.Helper()
-	conn, err := pgx.Connect(ctx, fmt.Sprintf("host=%s port=%d user=postgres dbname=%s", s.SocketDir, s.Port, db))
+	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%d user=postgres dbname=%s", s.SocketDir, s.Port, db))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(s.Owner.Uid)
+	gid, _ := strconv.Atoi(s.Owner.Gid)
+	cfg.DialFunc = peercred.DialAs(uid, gid)
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		s.t.Fatalf("connect to %s: %v", db, err)
 	}
@@ -171,14 +192,14 @@ func (s *Server) Exec(db, sql string) {
 	conn.Close(ctx)
 }
 
-// Run runs a command as the postgres user and fails the test on error.
+// Run runs a command as the postgres user, with its groups (Debian's
+// clusters read the snakeoil key as a member of ssl-cert), and fails the
+// test on error.
 func (s *Server) Run(path string, args ...string) {
 	s.t.Helper()
-	uid, _ := strconv.Atoi(s.Owner.Uid)
-	gid, _ := strconv.Atoi(s.Owner.Gid)
 	cmd := exec.Command(path, args...)
 	cmd.Dir = s.Root
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: runner.As(s.Owner)}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		s.t.Fatalf("%s %s: %v\n%s", path, strings.Join(args, " "), err, out)
 	}
@@ -191,6 +212,47 @@ func (s *Server) chown(path string) {
 	if err := os.Chown(path, uid, gid); err != nil {
 		s.t.Fatal(err)
 	}
+}
+
+// Debian's layout of a cluster made by pg_createcluster.
+const (
+	clusterVersion = "15"
+	clusterSockets = "/var/run/postgresql"
+)
+
+// NewCluster makes a cluster the distribution's way, pg_createcluster, and
+// leaves its configuration as the package wrote it: pg_hba.conf admits
+// postgres on the socket by peer authentication only, and other users with
+// scram-sha-256 passwords over TCP. It is created stopped, with no QVD
+// database, and dropped when the test ends.
+func NewCluster(t testing.TB) *Server {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Fatal("pgtest needs root: pg_createcluster makes clusters as root")
+	}
+	owner, err := user.Lookup("postgres")
+	if err != nil {
+		t.Fatalf("pgtest needs the postgres user (apt-get install postgresql): %v", err)
+	}
+	port := FreePort(t)
+	name := fmt.Sprintf("qvdtest%d", port)
+	etc := filepath.Join("/etc/postgresql", clusterVersion, name)
+	s := &Server{t: t, Root: etc, Data: filepath.Join("/var/lib/postgresql", clusterVersion, name),
+		SocketDir: clusterSockets, Port: port, Owner: owner, Config: filepath.Join(etc, "postgresql.conf"),
+		Log: filepath.Join("/var/log/postgresql", fmt.Sprintf("postgresql-%s-%s.log", clusterVersion, name))}
+	// --no-sync only spares initdb's fsync; the configuration is stock.
+	out, err := exec.Command("pg_createcluster", clusterVersion, name, "-p", strconv.Itoa(port), "--", "--no-sync").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pg_createcluster %s %s: %v\n%s", clusterVersion, name, err, out)
+	}
+	t.Cleanup(func() {
+		// Whatever a test did to it (kill -9, SIGSTOP), nothing of it stays.
+		s.Kill()
+		if out, err := exec.Command("pg_dropcluster", "--stop", clusterVersion, name).CombinedOutput(); err != nil {
+			t.Errorf("pg_dropcluster %s %s: %v\n%s", clusterVersion, name, err, out)
+		}
+	})
+	return s
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that nothing listens on now.
