@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -13,26 +14,48 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
+	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/peercred"
 )
 
-// checkServer connects to this node's server, makes sure the server that
-// answered is the one running on pgdata (started by pm), and runs the write
-// check. Every step is bounded by ctx.
+// checkServer connects to this node's server and runs the write check.
+// Every step is bounded by ctx.
 func (in *instance) checkServer(ctx context.Context, pm *pidFile) error {
-	cfg, err := in.connConfig(ctx, pm)
+	conn, err := in.connect(ctx, pm)
 	if err != nil {
 		return err
 	}
+	defer in.close(conn)
+	return in.writeCheck(ctx, conn, pm)
+}
+
+// connect connects to this node's server and makes sure the server that
+// answered is the one running on pgdata (started by pm).
+func (in *instance) connect(ctx context.Context, pm *pidFile) (*pgx.Conn, error) {
+	cfg, err := in.connConfig(ctx, pm)
+	if err != nil {
+		return nil, err
+	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return in.explain(ctx, err, "connect", pm)
+		return nil, in.explain(ctx, err, "connect", pm)
 	}
-	defer func() {
-		closeCtx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		defer cancel()
-		_ = conn.Close(closeCtx)
-	}()
+	if err := in.identify(ctx, conn, cfg.Host, pm); err != nil {
+		in.close(conn)
+		return nil, err
+	}
+	return conn, nil
+}
 
+func (in *instance) close(conn *pgx.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_ = conn.Close(ctx)
+}
+
+// identify checks that the server behind conn runs on pgdata, as postmaster
+// pm of this node: an address can lead to another node's server.
+func (in *instance) identify(ctx context.Context, conn *pgx.Conn, host string, pm *pidFile) error {
 	var sysID int64
 	var backend int
 	if err := conn.QueryRow(ctx, "select system_identifier, pg_backend_pid() from pg_control_system()").Scan(&sysID, &backend); err != nil {
@@ -43,12 +66,12 @@ func (in *instance) checkServer(ctx context.Context, pm *pidFile) error {
 		return err
 	}
 	if sysID != want {
-		return ocf.Fail(ocf.NotRunning, "the server answering on %s is not the one of %s (system identifier %d, expected %d)", cfg.Host, in.dir, sysID, want)
+		return ocf.Fail(ocf.NotRunning, "the server answering on %s is not the one of %s (system identifier %d, expected %d)", host, in.dir, sysID, want)
 	}
 	if p := readProc(backend); p == nil || p.PPID != pm.PID {
-		return ocf.Fail(ocf.NotRunning, "the server answering on %s has the data of %s but is not postmaster %d of this node", cfg.Host, in.dir, pm.PID)
+		return ocf.Fail(ocf.NotRunning, "the server answering on %s has the data of %s but is not postmaster %d of this node", host, in.dir, pm.PID)
 	}
-	return in.writeCheck(ctx, conn, pm)
+	return nil
 }
 
 // writeCheck runs monitor_sql and insists that it changed a row.
@@ -113,6 +136,17 @@ func (in *instance) connConfig(ctx context.Context, pm *pidFile) (*pgx.ConnConfi
 	if in.password != "" {
 		cfg.Password = in.password
 	}
+	if in.user == in.dba && os.Geteuid() == 0 {
+		// As ocf:heartbeat:pgsql's psql, run as pgdba, does: the
+		// distribution's pg_hba.conf ("local all postgres peer") admits
+		// pgdba's own account on the socket, and root as nobody.
+		u, err := in.owner()
+		if err != nil {
+			return nil, err
+		}
+		cred := runner.As(u)
+		cfg.DialFunc = peercred.DialAs(int(cred.Uid), int(cred.Gid))
+	}
 	// Server-side limits, so that a statement stuck behind a lock is
 	// cancelled by the server with a clear error before our own deadline.
 	if dl, ok := ctx.Deadline(); ok {
@@ -142,7 +176,12 @@ func (in *instance) explain(ctx context.Context, err error, what string, pm *pid
 			// Peer maps and .pgpass are files of this node.
 			return ocf.Fail(ocf.ErrPerm, "%s: authentication of %s failed: %s (check pg_hba.conf, pg_ident.conf or root's .pgpass on this node)", what, in.user, pgErr.Message)
 		case pgErr.Code == "3D000":
-			return ocf.Fail(ocf.ErrConfigured, "%s: database %s does not exist (parameter pgdb)", what, in.db)
+			// pgdata and the databases in it move with the storage, so a
+			// database missing here is missing wherever the instance runs.
+			if !in.req.Params.IsSet("pgdb") {
+				return ocf.Fail(ocf.ErrConfigured, "database %s does not exist: set pgdb=<database of the write check> (the default is QVD's, not template1)", in.db)
+			}
+			return ocf.Fail(ocf.ErrConfigured, "database %s does not exist: set pgdb=<database of the write check>", in.db)
 		case pgErr.Code == "25006":
 			return ocf.Fail(ocf.ErrGeneric, "%s refused, the database is read-only: %s", what, pgErr.Message)
 		case pgErr.Code == "55P03":

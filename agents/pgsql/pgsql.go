@@ -124,6 +124,9 @@ func describe(p *proc) string {
 
 func start(ctx context.Context, req *ocf.Request) error {
 	in := newInstance(ctx, req)
+	if err := checkReplication(req.Params); err != nil {
+		return err
+	}
 	if err := in.checkInstalled(); err != nil {
 		return err
 	}
@@ -338,10 +341,37 @@ func waitGone(ctx context.Context, wait time.Duration, gone func() bool) bool {
 
 func validate(ctx context.Context, req *ocf.Request) error {
 	in := newInstance(ctx, req)
+	if err := checkReplication(req.Params); err != nil {
+		return err
+	}
 	if err := in.checkInstalled(); err != nil {
 		return err
 	}
-	return in.checkDataDir(false)
+	if err := in.checkDataDir(false); err != nil {
+		return err
+	}
+	// Settings that only the server can judge (pgdb, the monitor user's
+	// credentials) are checked where it runs. Elsewhere validate-all cannot
+	// know them and passes: the start that follows checks them.
+	pm, err := in.postmaster()
+	if err != nil || pm == nil {
+		return nil
+	}
+	conn, err := in.connect(ctx, pm)
+	if err != nil {
+		return err
+	}
+	in.close(conn)
+	return nil
+}
+
+// checkReplication refuses ocf:heartbeat:pgsql's streaming replication: a
+// single server where replicas were asked for would be wrong on every node.
+func checkReplication(p ocf.Params) error {
+	if mode := p.String("rep_mode"); mode != "" && mode != "none" {
+		return ocf.Fail(ocf.ErrConfigured, "streaming replication is not supported: use DRBD, or ocf:heartbeat:pgsql/PAF (rep_mode=%s)", mode)
+	}
+	return nil
 }
 
 // checkInstalled checks what this node must have: pg_ctl and the user.

@@ -80,8 +80,20 @@ func (p config) with(kv ...string) config {
 // everything else in the environment. meta holds CRM_meta_* values.
 func run(t *testing.T, action string, p config, meta ...string) result {
 	t.Helper()
+	return runIn(t, invocation{}, action, p, meta...)
+}
+
+// invocation changes how run starts the agent.
+type invocation struct {
+	wrap []string // a command that runs the agent: wrap... agent action
+	env  []string // extra environment
+}
+
+func runIn(t *testing.T, how invocation, action string, p config, meta ...string) result {
+	t.Helper()
 	env := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "OCF_ROOT=/usr/lib/ocf", "OCF_RESOURCE_INSTANCE=pg",
 		"OCF_RA_VERSION_MAJOR=1", "OCF_RA_VERSION_MINOR=1", "OCF_RESKEY_CRM_meta_timeout=20000"}
+	env = append(env, how.env...)
 	for k, v := range p {
 		env = append(env, "OCF_RESKEY_"+k+"="+v)
 	}
@@ -91,7 +103,8 @@ func run(t *testing.T, action string, p config, meta ...string) result {
 	if action == "monitor" && !hasMeta(meta, "interval") {
 		env = append(env, "OCF_RESKEY_CRM_meta_interval=10000")
 	}
-	cmd := exec.Command(agentBin, action)
+	argv := append(append([]string{}, how.wrap...), agentBin, action)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = env
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qvd-ha/qvd-ha/agents/ocf"
+	"github.com/qvd-ha/qvd-ha/agents/ocf/ocftest"
+	"github.com/qvd-ha/qvd-ha/test/pgtest"
+)
+
+// upstream is the twin an existing configuration switches from.
+const upstream = "/usr/lib/ocf/resource.d/heartbeat/pgsql"
+
+// upstreamValue is a value for an upstream parameter: this test server's
+// where ours needs a real one, else upstream's default, else one of the
+// type.
+func upstreamValue(p ocftest.UpstreamParam, base config) string {
+	if v := base[p.Name]; v != "" {
+		return v
+	}
+	if p.Default != "" {
+		return p.Default
+	}
+	switch p.Type {
+	case "integer":
+		return "1"
+	case "boolean":
+		return "true"
+	}
+	return "x"
+}
+
+func declared(name string) (ocf.Param, bool) {
+	for _, p := range params {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return ocf.Param{}, false
+}
+
+// TestUpstreamParameters sets each parameter of the installed
+// ocf:heartbeat:pgsql on validate-all, then all of them at once: each is
+// declared, and is either implemented or logged as ignored; none is
+// accepted silently.
+func TestUpstreamParameters(t *testing.T) {
+	s := pgtest.New(t)
+	base := configFor(s)
+	ups := ocftest.UpstreamParams(t, upstream)
+	ignored := regexp.MustCompile(`INFO: parameter (\w+) is ignored`)
+	check := func(t *testing.T, r result, set []string) {
+		t.Helper()
+		expect(t, r, 0, "")
+		logged := map[string]bool{}
+		for _, m := range ignored.FindAllStringSubmatch(r.stderr, -1) {
+			if logged[m[1]] {
+				t.Errorf("parameter %s logged as ignored twice", m[1])
+			}
+			logged[m[1]] = true
+		}
+		for _, name := range set {
+			if d, _ := declared(name); (d.Ignored != "") != logged[name] {
+				t.Errorf("parameter %s: ignored %v, logged as ignored %v\n%s", name, d.Ignored != "", logged[name], r.stderr)
+			}
+		}
+	}
+	all := base.with()
+	var names []string
+	for _, up := range ups {
+		names = append(names, up.Name)
+		all[up.Name] = upstreamValue(up, base)
+		t.Run(up.Name, func(t *testing.T) {
+			d, ok := declared(up.Name)
+			if !ok {
+				t.Fatalf("ocf:heartbeat:pgsql's %s is not declared: crmsh would refuse the primitive", up.Name)
+			}
+			if d.Type.String() != up.Type {
+				t.Errorf("type %s, upstream %s", d.Type, up.Type)
+			}
+			p := base.with(up.Name, upstreamValue(up, base))
+			check(t, run(t, "validate-all", p), []string{up.Name})
+		})
+	}
+	t.Run("all at once", func(t *testing.T) {
+		check(t, run(t, "validate-all", all), names)
+	})
+}
+
+func TestReplicationRefused(t *testing.T) {
+	s := pgtest.New(t)
+	const reason = "streaming replication is not supported: use DRBD, or ocf:heartbeat:pgsql/PAF"
+	cases := []struct {
+		mode   string
+		rc     int
+		reason string
+	}{
+		{"", 0, ""},
+		{"none", 0, ""},
+		{"async", 6, reason},
+		{"sync", 6, reason},
+		{"slave", 6, reason},
+	}
+	for _, c := range cases {
+		for _, action := range []string{"validate-all", "start"} {
+			t.Run(action+" rep_mode="+c.mode, func(t *testing.T) {
+				p := configFor(s).with("rep_mode", c.mode, "master_ip", "192.0.2.10", "node_list", "qvddb1 qvddb2")
+				expect(t, run(t, action, p), c.rc, c.reason)
+				run(t, "stop", p)
+				if c.rc != 0 && len(s.Processes()) > 0 {
+					t.Fatal("a refused start left the server running")
+				}
+			})
+		}
+	}
+}
+
+// TestCrmshLoadsHeartbeatPrimitive loads, with crmsh into an offline CIB,
+// a primitive that sets every parameter of ocf:heartbeat:pgsql with the
+// provider changed to qvd. crmsh reads the INSTALLED agent's meta-data, so
+// the test first checks that it is this build.
+func TestCrmshLoadsHeartbeatPrimitive(t *testing.T) {
+	const installed = "/usr/lib/ocf/resource.d/qvd/pgsql"
+	ours := run(t, "meta-data", nil).stdout
+	got, err := exec.Command(installed, "meta-data").Output()
+	if err != nil || string(got) != ours {
+		t.Fatalf("%s is not this build (err %v): install it (make install, or go build -o %s ./agents/pgsql)", installed, err, installed)
+	}
+	var line strings.Builder
+	line.WriteString("primitive p_postgres ocf:qvd:pgsql params")
+	for _, up := range ocftest.UpstreamParams(t, upstream) {
+		fmt.Fprintf(&line, " %s=\"%s\"", up.Name, upstreamValue(up, nil))
+	}
+	line.WriteString(" op start timeout=60 interval=0 op stop timeout=30 interval=0 op monitor interval=10 timeout=10\n")
+	dir := t.TempDir()
+	crm := filepath.Join(dir, "pgsql.crm")
+	if err := os.WriteFile(crm, []byte("property stonith-enabled=false\n"+line.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty, err := exec.Command("cibadmin", "--empty").Output()
+	if err != nil {
+		t.Fatalf("cibadmin --empty: %v", err)
+	}
+	cib := filepath.Join(dir, "cib.xml")
+	if err := os.WriteFile(cib, bytes.Replace(empty, []byte("<cib "), []byte(`<cib have-quorum="1" `), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	load := exec.CommandContext(ctx, "crm", "configure", "load", "update", crm)
+	load.Env = append(os.Environ(), "CIB_file="+cib)
+	out, err := load.CombinedOutput()
+	if err != nil || bytes.Contains(out, []byte("ERROR")) || bytes.Contains(out, []byte("p_postgres")) {
+		t.Fatalf("crm configure load: %v\n%s", err, out)
+	}
+	show := exec.CommandContext(ctx, "crm", "configure", "show", "p_postgres")
+	show.Env = load.Env
+	shown, err := show.CombinedOutput()
+	if err != nil || !bytes.Contains(shown, []byte("ocf:qvd:pgsql")) || !bytes.Contains(shown, []byte("check_wal_receiver")) {
+		t.Fatalf("crm configure show p_postgres: %v\n%s", err, shown)
+	}
+}
