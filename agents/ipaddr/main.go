@@ -91,7 +91,7 @@ Parameter names and meanings follow ocf:heartbeat:IPaddr2 where they overlap, an
 // ocf:heartbeat:IPaddr2 (resource-agents 4.12), each with its reason.
 const differences = `No interface or connected route of this node can hold the address, or nic or network_namespace does not exist here: start and validate-all return 5 (not installed), a probe 7, a stop 0. IPaddr2 answers 1 (or 6 for a missing nic). The problem belongs to this node: 5 bans the resource from it at once and lets the other node run it, where 1 would retry here until migration-threshold and 6 would stop it on every node.
 
-Without broadcast, an IPv4 address gets the broadcast of its prefix (host bits set) for /30 and shorter, and none for /31 and /32, computed from the prefix alone. IPaddr2 copies the broadcast of the fixed address whose route it found, and adds none when that address has none or no route matched. The prefix alone defines the broadcast: the floating address must not depend on how the fixed one was configured.
+Without broadcast, an IPv4 address gets the broadcast of its prefix (host bits set) for /30 and shorter, and none for /31 and /32, computed from the prefix alone. IPaddr2 copies the broadcast of the fixed address whose route it found, and adds none when that address has none (as ip addr add leaves it) or no route matched. The prefix alone defines the broadcast: the floating address must not depend on how the fixed one was configured.
 
 No announcement is sent on a link without a 6-byte Ethernet address (InfiniBand, tun, loopback): the start succeeds and logs it. IPaddr2 uses ipoibarping on InfiniBand. The agent builds its packets itself for Ethernet only, and the address works without announcements: only neighbours' caches update later.
 
@@ -101,7 +101,7 @@ IPv6: the start waits for duplicate address detection until its deadline and fai
 
 With check_link_status (the default), a monitor reports the address not running when its interface is down or has no carrier. IPaddr2 reports it running. An address on a dead link serves nobody; it should move.
 
-broadcast or iflabel with an IPv6 address is a configuration error (6); IPaddr2 ignores them. They would do nothing, and a configuration that sets them was probably meant for another address.
+broadcast or iflabel with an IPv6 address is a configuration error (6) on every node. IPaddr2 ignores iflabel there and fails each start on broadcast (1), node after node. IPv6 has neither, and a configuration that sets them was probably meant for another address.
 
 A clone with clone-max above 1, lvs_support, lvs_ipv6_addrlabel or unique_clone_address set to true, and any send_arp_opts option other than -A, -U, -b and -q are configuration errors (6). IPaddr2 implements them with iptables CLUSTERIP, ip addrlabel and arping options; accepting them without doing what they ask would be silently wrong.
 
