@@ -210,11 +210,8 @@ func (r *resource) peerPrimaryRemovesScore(ctx context.Context, s State) bool {
 // role Promoted, 2.0 Master.
 func (r *resource) pacemakerKnowsPromoted(ctx context.Context) (bool, error) {
 	rsc, _, _ := strings.Cut(r.req.Instance, ":")
+	// A resource running nowhere prints nothing on stdout.
 	res, err := r.req.Run.Run(ctx, runner.Cmd{Path: r.crmResource, Args: []string{"--resource", rsc, "--locate"}})
-	var exit *runner.ExitError
-	if errors.As(err, &exit) && strings.Contains(exit.Stderr, "NOT running") {
-		return false, nil
-	}
 	if err != nil {
 		return false, fmt.Errorf("locate %s: %w", rsc, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,7 +20,7 @@ import (
 // captured from DRBD 8.4 in testdata/drbd84. It is a test double; the
 // captured outputs themselves are parsed in TestCapturedStates.
 type fakeDRBD struct {
-	t          *testing.T
+	t          testing.TB
 	dir        string
 	up         bool
 	role       string
@@ -32,12 +33,20 @@ type fakeDRBD struct {
 	calls      []string
 	env        map[string][]string // the extra environment of each call, by call
 	score      string              // the promotion score crm_attribute holds; "" = none
-	located    string              // crm_resource --locate's output
+	// locateCIB, when set, is the CIB file the real crm_resource
+	// --locate reads.
+	locateCIB string
+	attrFails bool // crm_attribute fails
+	// module is /proc/drbd while the module is loaded, "" when it is
+	// not; modprobe loads available.
+	module, available string
 }
 
-func newFake(t *testing.T) *fakeDRBD {
+func newFake(t testing.TB) *fakeDRBD {
 	t.Helper()
-	f := &fakeDRBD{t: t, dir: t.TempDir(), role: "Secondary", peerRole: "Secondary", conn: "Connected", disk: "UpToDate", peerDisk: "UpToDate"}
+	const drbd84 = "version: 8.4.11 (api:1/proto:86-101)\n"
+	f := &fakeDRBD{t: t, dir: t.TempDir(), role: "Secondary", peerRole: "Secondary", conn: "Connected", disk: "UpToDate", peerDisk: "UpToDate",
+		module: drbd84, available: drbd84}
 	for _, name := range []string{"drbdadm", "drbd.conf"} {
 		if err := os.WriteFile(filepath.Join(f.dir, name), nil, 0o755); err != nil {
 			t.Fatal(err)
@@ -79,7 +88,13 @@ func (f *fakeDRBD) attrd(pid, start int) {
 
 // render writes /proc/drbd, whose existence says the module is loaded.
 func (f *fakeDRBD) render() {
-	if err := os.WriteFile(system.procDRBD, []byte("version: 8.4.11 (api:1/proto:86-101)\n"), 0o644); err != nil {
+	if f.module == "" {
+		if err := os.Remove(system.procDRBD); err != nil && !os.IsNotExist(err) {
+			f.t.Fatal(err)
+		}
+		return
+	}
+	if err := os.WriteFile(system.procDRBD, []byte(f.module), 0o644); err != nil {
 		f.t.Fatal(err)
 	}
 }
@@ -117,14 +132,26 @@ func (f *fakeDRBD) Run(_ context.Context, c runner.Cmd) (runner.Result, error) {
 	defer f.render()
 	switch {
 	case strings.HasSuffix(c.Path, "crm_attribute"):
+		if f.attrFails {
+			return runner.Result{ExitCode: 1}, &runner.ExitError{Cmd: "crm_attribute", Code: 1, Stderr: "Could not connect to attrd"}
+		}
 		if c.Args[1] == "-D" {
 			f.score = ""
 		} else {
 			f.score = c.Args[2]
 		}
 		return runner.Result{}, nil
+	case c.Path == system.modprobe:
+		f.module = f.available
+		return runner.Result{}, nil
 	case c.Path == system.crmResource:
-		return runner.Result{Stdout: []byte(f.located)}, nil
+		cmd := exec.Command("crm_resource", c.Args...)
+		cmd.Env = append(os.Environ(), "CIB_file="+f.locateCIB)
+		out, err := cmd.Output()
+		if err != nil {
+			return runner.Result{}, fmt.Errorf("crm_resource %v: %w", c.Args, err)
+		}
+		return runner.Result{Stdout: out}, nil
 	case c.Path == system.drbdadm:
 		verb := c.Args[2]
 		switch verb {
@@ -377,9 +404,8 @@ func TestProbeWithoutDRBD(t *testing.T) {
 	system.drbdadm = "/nonexistent/drbdadm"
 	expectRC(t, f.call("monitor", "CRM_meta_interval=0"), ocf.NotRunning, "")
 	expectRC(t, f.call("start"), ocf.ErrInstalled, "drbdadm is not installed")
-	if err := os.Remove(system.procDRBD); err != nil {
-		t.Fatal(err)
-	}
+	f.module = ""
+	f.render()
 	system.drbdadm = filepath.Join(f.dir, "drbdadm")
 	expectRC(t, f.call("monitor", "CRM_meta_interval=20000"), ocf.NotRunning, "")
 }
