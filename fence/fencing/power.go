@@ -80,7 +80,11 @@ func (r *run) status(ctx context.Context, dev Device, plug string, missingAsOff 
 	sctx, cancel := r.step(ctx, r.lim.shell)
 	defer cancel()
 	st, err := dev.Status(sctx, plug)
-	r.tracef("status %s: %s, %v", plug, st, err)
+	if err != nil {
+		r.tracef("status %s: %v", plug, err)
+	} else {
+		r.tracef("status %s: %s", plug, st)
+	}
 	switch {
 	case err == nil && st != On && st != Off:
 		return Unknown, fmt.Errorf("status of %s: device reported neither ON nor OFF", plug)

@@ -469,6 +469,6 @@ func (r *run) usage() {
 	w := r.env.Stdout
 	fmt.Fprintf(w, "Usage:\n\t%s [options]\nOptions:\n", r.agent.Name)
 	for _, d := range r.opts.decls {
-		fmt.Fprintf(w, "   %-40s %s\n", d.getopt(), d.Shortdesc)
+		fmt.Fprintf(w, "   %-40s %s\n", d.getopt(), d.shortdesc())
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qvd-ha/qvd-ha/fence/fencing/fencetest"
 	"github.com/qvd-ha/qvd-ha/test/sshtest"
 )
 
@@ -284,23 +285,7 @@ func TestMetadataAndManPage(t *testing.T) {
 // TestStonithAdmin installs the agent where Pacemaker looks for it and asks
 // Pacemaker's own tool for the meta-data.
 func TestStonithAdmin(t *testing.T) {
-	const installed = "/usr/sbin/fence_qvd_libvirt"
-	bin, err := os.ReadFile(agentBin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old, err := os.ReadFile(installed)
-	switch {
-	case err == nil:
-		t.Cleanup(func() { os.WriteFile(installed, old, 0o755) })
-	case os.IsNotExist(err):
-		t.Cleanup(func() { os.Remove(installed) })
-	default:
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(installed, bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	fencetest.Install(t, agentBin, installed)
 	out, err := exec.Command("stonith_admin", "--metadata", "-a", "fence_qvd_libvirt").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), `<resource-agent name="fence_qvd_libvirt"`) ||
 		!strings.Contains(string(out), `name="hypervisor_uri"`) {

@@ -42,6 +42,17 @@ func TestFenceVirshLogin(t *testing.T) {
 	}
 }
 
+// installed is where Pacemaker's fencer and crmsh look for the agent.
+const installed = "/usr/sbin/fence_qvd_libvirt"
+
+// TestCRMShellAcceptsFenceVirshParams: crmsh, which checks a primitive's
+// parameters against the installed agent's meta-data, loads a device that
+// sets every fence_virsh parameter.
+func TestCRMShellAcceptsFenceVirshParams(t *testing.T) {
+	fencetest.Install(t, agentBin, installed)
+	fencetest.CRMShellAcceptsTwin(t, "fence_qvd_libvirt", "/usr/sbin/fence_virsh")
+}
+
 func TestVersion(t *testing.T) {
 	for _, args := range [][]string{{"-V"}, {"--version"}} {
 		expect(t, agentRun(t, nil, "", args...), 0, version+"\n")

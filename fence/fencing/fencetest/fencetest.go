@@ -2,13 +2,20 @@
 package fencetest
 
 import (
+	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // UpstreamParam is one parameter of an installed fence-agents agent.
@@ -126,4 +133,97 @@ func CheckTwin(t *testing.T, twin string, ourMetadata []byte, baseline, values m
 			t.Errorf("validate-all with every parameter of %s: exit %d, stderr %q", twin, code, stderr)
 		}
 	})
+}
+
+// Install puts the agent built for the tests where Pacemaker and crmsh look
+// for it, and puts back what was there when the test ends.
+func Install(t *testing.T, built, path string) {
+	t.Helper()
+	bin, err := os.ReadFile(built)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		t.Cleanup(func() {
+			if err := os.WriteFile(path, old, 0o755); err != nil {
+				t.Errorf("restore %s: %v", path, err)
+			}
+		})
+	case errors.Is(err, fs.ErrNotExist):
+		t.Cleanup(func() { os.Remove(path) })
+	default:
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// CRMShellAcceptsTwin loads, with crmsh into an offline CIB, a stonith
+// primitive of the installed agent that sets every parameter of its
+// upstream twin, and checks that crmsh still rejects one the agent does not
+// declare, so that the check is real.
+func CRMShellAcceptsTwin(t *testing.T, agent, twin string) {
+	t.Helper()
+	args := []string{"configure", "primitive", "f1", "stonith:" + agent, "params"}
+	for _, p := range UpstreamParams(t, twin) {
+		if p.Name == "action" {
+			continue
+		}
+		v := "1"
+		if p.Type == "string" {
+			v = "x"
+		}
+		args = append(args, p.Name+"="+v)
+	}
+	cib := offlineCIB(t)
+	out, err := crm(t, cib, args...)
+	if err != nil {
+		t.Errorf("crm %s: %v", strings.Join(args, " "), err)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		// stonith-enabled=false's own warning.
+		if strings.Contains(line, "Blind faith") {
+			continue
+		}
+		if strings.Contains(line, "ERROR") || strings.Contains(line, "WARNING") {
+			t.Errorf("crm configure primitive with every %s parameter: %s", twin, line)
+		}
+	}
+	out, err = crm(t, cib, "configure", "primitive", "f2", "stonith:"+agent, "params", "plug=x", "no_such_parameter=1")
+	if err == nil || !strings.Contains(out, `parameter "no_such_parameter" is not known`) {
+		t.Errorf("crmsh accepted an undeclared parameter (err %v): %s", err, out)
+	}
+}
+
+// crm runs crmsh on a CIB file; it returns the output without colours.
+func crm(t *testing.T, cib string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "/usr/sbin/crm", args...)
+	cmd.Env = append(os.Environ(), "CIB_file="+cib)
+	out, err := cmd.CombinedOutput()
+	return regexp.MustCompile(`\x1b\[[0-9;]*m`).ReplaceAllString(string(out), ""), err
+}
+
+// offlineCIB is an empty, quorate CIB file with fencing disabled, so that
+// crmsh's verification speaks only of the primitive under test.
+func offlineCIB(t *testing.T) string {
+	t.Helper()
+	empty, err := exec.Command("/usr/sbin/cibadmin", "--empty").Output()
+	if err != nil {
+		t.Fatalf("cibadmin --empty: %v", err)
+	}
+	file := filepath.Join(t.TempDir(), "cib.xml")
+	cib := strings.Replace(string(empty), "<cib ", `<cib have-quorum="1" `, 1)
+	if err := os.WriteFile(file, []byte(cib), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := crm(t, file, "configure", "property", "stonith-enabled=false"); err != nil {
+		t.Fatalf("crm configure property: %v\n%s", err, out)
+	}
+	return file
 }
