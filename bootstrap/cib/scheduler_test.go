@@ -110,6 +110,9 @@ func TestSchedulerMonitorFailures(t *testing.T) {
 			t.Errorf("first failure moves: %q", m)
 		}
 		s.expectDatabaseOn(s.p, "after one failure")
+		if n := s.failCount(IDPgSQL, s.p); n != "1" {
+			t.Errorf("fail count after one failure: %q, want 1", n)
+		}
 
 		// Second failure: the group and the promotion move.
 		lines = s.simulate("-i", IDPgSQL+"_monitor_10000@"+s.p+"=1")
@@ -118,6 +121,10 @@ func TestSchedulerMonitorFailures(t *testing.T) {
 			"Move "+IDFS+" ( "+s.p+" -> "+s.o+" )",
 			"Move "+IDIP+" ( "+s.p+" -> "+s.o+" )")
 		s.expectDatabaseOn(s.o, "after two failures")
+		// What banned the node: the fail count reached migration-threshold.
+		if n := s.failCount(IDPgSQL, s.p); n != "2" {
+			t.Errorf("fail count after two failures: %q, want 2", n)
+		}
 		// Stop order is the reverse of start, and the peer is promoted
 		// only once the old Promoted is demoted.
 		chain := []string{IDPgSQL + "_stop_0@" + s.p, IDIP + "_stop_0@" + s.p, IDFS + "_stop_0@" + s.p}

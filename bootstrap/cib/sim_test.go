@@ -90,6 +90,13 @@ func (cl *cluster) attr(node, name, value string) {
 	pcmk(cl.t, []string{"CIB_file=" + cl.file}, "crm_attribute", "-N", node, "-l", "reboot", "-n", name, "-v", value)
 }
 
+// failCount is rsc's fail count on node, as the scheduler reads it.
+func (cl *cluster) failCount(rsc, node string) string {
+	cl.t.Helper()
+	out := pcmk(cl.t, []string{"CIB_file=" + cl.file}, "crm_failcount", "-G", "-r", rsc, "-N", node, "-q").Stdout
+	return strings.TrimSpace(string(out))
+}
+
 // where returns, for every resource, its role and node ("Promoted qvddb1"),
 // as crm_mon reports the current CIB; clone instances are listed sorted.
 func (cl *cluster) where() map[string]string {
