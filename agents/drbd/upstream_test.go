@@ -118,6 +118,11 @@ func TestUpstreamParams(t *testing.T) {
 	})
 }
 
+// installedMetadata runs an installed build of this agent.
+func installedMetadata(path string) ([]byte, error) {
+	return exec.Command(path, "meta-data").Output()
+}
+
 // TestCrmshLoadsLinbitPrimitive loads, with crmsh into an offline CIB, a
 // promotable clone of a primitive that sets every parameter of
 // ocf:linbit:drbd with the provider changed to qvd. crmsh reads the
@@ -130,7 +135,7 @@ func TestCrmshLoadsLinbitPrimitive(t *testing.T) {
 	if rc := d.Run(&agent, []string{"drbd", "meta-data"}); rc != ocf.Success {
 		t.Fatalf("meta-data: rc %v", rc)
 	}
-	got, err := exec.Command(installed, "meta-data").Output()
+	got, err := installedMetadata(installed)
 	if err != nil || !bytes.Equal(got, ours.Bytes()) {
 		t.Fatalf("%s is not this build (err %v): install it (make install, or go build -o %s ./agents/drbd)", installed, err, installed)
 	}

@@ -20,6 +20,7 @@ var dynamic = map[string][]string{
 	"agents/pgsql.monitorOnce":                {"/usr/lib/ocf/resource.d/heartbeat/pgsql"},
 	"agents/pgsql.run":                        {},
 	"agents/ipaddr.runBin":                    {},
+	"agents/drbd.installedMetadata":           {},
 	"agents/ipaddr.BenchmarkMonitor":          {},
 	"agents/ipaddr.TestMetadata":              {},
 	"bootstrap.exec":                          {},
