@@ -63,7 +63,7 @@ func (ft fenceTimer) check(ctx context.Context, c *config.Config, b *cib.CIB) (s
 		if p.Class != "stonith" {
 			continue
 		}
-		dt, err := ft.time(ctx, c, p)
+		dt, err := ft.timeDevice(ctx, c, p)
 		if err != nil {
 			fmt.Fprintf(&report, "  %s (%s, plug %s): failed: %v\n", p.ID, dt.agent, dt.plug, err)
 			errs = append(errs, fmt.Errorf("fence device %s could not be timed: %w", p.ID, err))
@@ -87,8 +87,8 @@ func (ft fenceTimer) check(ctx context.Context, c *config.Config, b *cib.CIB) (s
 	return report.String(), errors.Join(errs...)
 }
 
-// time runs the device's status fenceTimingRuns times.
-func (ft fenceTimer) time(ctx context.Context, c *config.Config, p cib.Primitive) (deviceTiming, error) {
+// timeDevice runs the device's status fenceTimingRuns times.
+func (ft fenceTimer) timeDevice(ctx context.Context, c *config.Config, p cib.Primitive) (deviceTiming, error) {
 	dt := deviceTiming{id: p.ID, agent: p.Type}
 	stdin := []string{"action=status"}
 	if p.Instance != nil {
