@@ -97,6 +97,18 @@ func (r result) exitReasons() []string {
 // action runs a command unless the test passes its own.
 func dispatch(t *testing.T, a *Agent, env []string, run runner.Runner, args ...string) result {
 	t.Helper()
+	return dispatchOn(t, false, a, env, run, args...)
+}
+
+// dispatchTerminal runs one action as from a shell: standard input on a
+// terminal.
+func dispatchTerminal(t *testing.T, a *Agent, env []string, run runner.Runner, args ...string) result {
+	t.Helper()
+	return dispatchOn(t, true, a, env, run, args...)
+}
+
+func dispatchOn(t *testing.T, terminal bool, a *Agent, env []string, run runner.Runner, args ...string) result {
+	t.Helper()
 	if run == nil {
 		run = runner.Func(func(_ context.Context, cmd runner.Cmd) (runner.Result, error) {
 			t.Errorf("unexpected command %s", cmd)
@@ -104,7 +116,7 @@ func dispatch(t *testing.T, a *Agent, env []string, run runner.Runner, args ...s
 		})
 	}
 	var stdout, stderr bytes.Buffer
-	d := Dispatcher{Env: env, Stdout: &stdout, Stderr: &stderr, Runner: run, Pid: 4242}
+	d := Dispatcher{Env: env, Stdout: &stdout, Stderr: &stderr, Runner: run, Pid: 4242, Terminal: terminal}
 	rc := d.Run(a, append([]string{"/usr/lib/ocf/resource.d/qvd/" + a.Name}, args...))
 	return result{rc: rc, stdout: stdout.String(), stderr: stderr.String()}
 }

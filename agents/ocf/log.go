@@ -26,28 +26,48 @@ const (
 var levelNames = [...]string{"ERROR", "WARNING", "INFO", "DEBUG"}
 
 // Logger writes in the resource-agents convention: a level prefix and the
-// tag agent(instance)[pid]. Lines go to stderr (Pacemaker's executor logs an
-// agent's stderr), to syslog or the journal when HA_LOGFACILITY names a
-// facility, and appended to HA_LOGFILE when that is set. Debug lines appear
-// only with HA_debug set (and not 0, as resource-agents reads it) or
-// OCF_TRACE_RA=1.
+// tag agent(instance)[pid]. Where lines go follows __ha_log and ha_debug in
+// ocf-shellfuncs, so that our agents log like the shell agents beside them:
+//
+//   - with standard input on a terminal (an agent run by hand), to stderr
+//     only;
+//   - to syslog or the journal when HA_LOGFACILITY (or PCMK_logfacility)
+//     names a facility other than "none";
+//   - appended to HA_LOGFILE, and to HA_DEBUGLOG when that is another file;
+//   - to stderr only when neither a facility nor HA_LOGFILE is set.
+//     Pacemaker's executor logs an agent's stderr itself, and pacemakerd
+//     sets HA_LOGFACILITY for its children, so under Pacemaker every line
+//     is logged once, by us; run by crm_resource, stderr is the only log.
+//
+// Debug lines appear only with HA_debug set and not 0; they go to the
+// facility and HA_DEBUGLOG, and to stderr when neither is set. An action
+// that is traced (see trace.go) also writes every line, debug included,
+// to its trace.
 type Logger struct {
-	tag     string
-	debug   bool
-	stderr  io.Writer
-	file    string
-	sink    func(Level, string)
-	mu      sync.Mutex
-	nowFunc func() time.Time
+	tag      string
+	debug    bool
+	terminal bool
+	stderr   io.Writer
+	logFile  string
+	debugLog string
+	sink     func(Level, string)
+	// trace receives every line; traceIsStderr when it is stderr itself,
+	// which then gets no second copy.
+	trace         io.Writer
+	traceIsStderr bool
+	mu            sync.Mutex
+	nowFunc       func() time.Time
 }
 
-func newLogger(agent, instance string, pid int, getenv func(string) string, stderr io.Writer) *Logger {
+func newLogger(agent, instance string, pid int, getenv func(string) string, stderr io.Writer, terminal bool) *Logger {
 	l := &Logger{
-		tag:     fmt.Sprintf("%s(%s)[%d]", agent, instance, pid),
-		debug:   (getenv("HA_debug") != "" && getenv("HA_debug") != "0") || getenv("OCF_TRACE_RA") == "1",
-		stderr:  stderr,
-		file:    getenv("HA_LOGFILE"),
-		nowFunc: time.Now,
+		tag:      fmt.Sprintf("%s(%s)[%d]", agent, instance, pid),
+		debug:    getenv("HA_debug") != "" && getenv("HA_debug") != "0",
+		terminal: terminal,
+		stderr:   stderr,
+		logFile:  getenv("HA_LOGFILE"),
+		debugLog: getenv("HA_DEBUGLOG"),
+		nowFunc:  time.Now,
 	}
 	facility := getenv("HA_LOGFACILITY")
 	if facility == "" {
@@ -120,20 +140,57 @@ func (l *Logger) Infof(format string, args ...any) { l.log(LevelInfo, format, ar
 func (l *Logger) Debugf(format string, args ...any) { l.log(LevelDebug, format, args...) }
 
 func (l *Logger) log(lv Level, format string, args ...any) {
+	l.emit(lv, fmt.Sprintf(format, args...), false)
+}
+
+// emit writes one line wherever it belongs. ignoreStderr is for a line
+// whose text stderr has already (the exit reason).
+func (l *Logger) emit(lv Level, text string, ignoreStderr bool) {
+	msg := levelNames[lv] + ": " + text
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.nowFunc()
+	if l.trace != nil {
+		fmt.Fprintf(l.trace, "%s %s: %s\n", now.Format("15:04:05.000000"), l.tag, msg)
+	}
 	if lv == LevelDebug && !l.debug {
 		return
 	}
-	msg := levelNames[lv] + ": " + fmt.Sprintf(format, args...)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	fmt.Fprintf(l.stderr, "%s: %s\n", l.tag, msg)
+	toStderr := !ignoreStderr && !l.traceIsStderr
+	if l.terminal {
+		if toStderr {
+			fmt.Fprintf(l.stderr, "%s: %s\n", l.tag, msg)
+		}
+		return
+	}
 	if l.sink != nil {
 		l.sink(lv, l.tag+": "+msg)
 	}
-	if l.file != "" {
-		if f, err := os.OpenFile(l.file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o640); err == nil {
-			fmt.Fprintf(f, "%s: %s %s\n", l.tag, l.nowFunc().Format("2006/01/02_15:04:05"), msg)
-			f.Close()
-		}
+	file := l.logFile
+	if lv == LevelDebug {
+		// ha_debug writes debug lines to HA_DEBUGLOG, never HA_LOGFILE.
+		file = l.debugLog
 	}
+	// A log file that cannot be written is as good as none: the line
+	// would be lost.
+	written := l.appendTo(file, now, msg)
+	if toStderr && l.sink == nil && !written {
+		fmt.Fprintf(l.stderr, "%s: %s\n", l.tag, msg)
+	}
+	if lv != LevelDebug && l.debugLog != l.logFile {
+		l.appendTo(l.debugLog, now, msg)
+	}
+}
+
+// appendTo appends the line to file and reports whether it did.
+func (l *Logger) appendTo(file string, now time.Time, msg string) bool {
+	if file == "" {
+		return false
+	}
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o640)
+	if err != nil {
+		return false
+	}
+	_, err = fmt.Fprintf(f, "%s: %s %s\n", l.tag, now.Format("2006/01/02_15:04:05"), msg)
+	return f.Close() == nil && err == nil
 }

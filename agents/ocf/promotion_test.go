@@ -124,7 +124,7 @@ func TestPromotionScoreInAction(t *testing.T) {
 	a := withFunc(testAgent(), "promote", func(ctx context.Context, req *Request) error {
 		return SetPromotionScore(ctx, req, 10000)
 	})
-	r := dispatch(t, a, validEnv("OCF_TRACE_RA=1"), run, "promote")
+	r := dispatch(t, a, validEnv("OCF_TRACE_RA=1", "OCF_TRACE_FILE=/dev/stderr"), run, "promote")
 	if r.rc != Success {
 		t.Fatalf("rc %s, stderr:\n%s", r.rc, r.stderr)
 	}

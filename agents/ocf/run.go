@@ -10,17 +10,21 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/qvd-ha/qvd-ha/agents/runner"
 )
 
 // Main runs the action named in os.Args[1] and exits with its code.
 func Main(a Agent) {
+	_, err := unix.IoctlGetTermios(int(os.Stdin.Fd()), unix.TCGETS)
 	d := Dispatcher{
-		Env:    os.Environ(),
-		Stdout: os.Stdout,
-		Stderr: os.Stderr,
-		Runner: runner.Exec{},
-		Pid:    os.Getpid(),
+		Env:      os.Environ(),
+		Stdout:   os.Stdout,
+		Stderr:   os.Stderr,
+		Runner:   runner.Exec{},
+		Pid:      os.Getpid(),
+		Terminal: err == nil,
 	}
 	os.Exit(int(d.Run(&a, os.Args)))
 }
@@ -33,10 +37,13 @@ type Dispatcher struct {
 	Stderr io.Writer
 	Runner runner.Runner
 	Pid    int
+	// Terminal: standard input is a terminal, as tty(1) tests it in
+	// ocf-shellfuncs. An agent run by hand then logs to stderr only.
+	Terminal bool
 }
 
 // Run carries out one action and returns its exit code.
-func (d *Dispatcher) Run(a *Agent, args []string) (rc RC) {
+func (d *Dispatcher) Run(a *Agent, args []string) RC {
 	if len(args) != 2 {
 		d.usage(a, args)
 		return ErrArgs
@@ -76,11 +83,41 @@ func (d *Dispatcher) Run(a *Agent, args []string) (rc RC) {
 	if instance == "" {
 		instance = "default"
 	}
-	log := newLogger(a.Name, instance, d.Pid, getenv, d.Stderr)
+	log := newLogger(a.Name, instance, d.Pid, getenv, d.Stderr, d.Terminal)
+	defer d.startTrace(a, name, instance, getenv, log)()
+	start := time.Now()
+	rc, reason := d.act(a, args, instance, getenv, meta, log)
+	if reason == "" {
+		log.Debugf("%s finished with %s (rc %d) after %s", name, rc, int(rc), time.Since(start).Round(time.Millisecond))
+		return rc
+	}
+	// The exit reason comes last, after the log lines about it, and is
+	// shortened to what Pacemaker keeps; the log has it in full. As
+	// ocf_exit_reason does, the log line skips stderr when stderr gets the
+	// same text as the exit reason.
+	reason = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(reason)
+	short := shortReason(reason)
+	level := LevelError
+	switch rc {
+	case NotRunning, Degraded, DegradedPromoted:
+		// Not a failure of the agent: a stopped resource, or one that
+		// serves but needs an administrator.
+		level = LevelWarning
+	}
+	log.emit(level, reason, short == reason)
+	log.Debugf("%s finished with %s (rc %d) after %s", name, rc, int(rc), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(d.Stderr, "ocf-exit-reason:%s\n", short)
+	return rc
+}
+
+// act parses the parameters and runs the action. It returns the exit code
+// and the reason to print as the exit reason, if any.
+func (d *Dispatcher) act(a *Agent, args []string, instance string, getenv func(string) string, meta map[string]string, log *Logger) (rc RC, reason string) {
+	name := args[1]
 	act := a.action(name)
 	if act == nil && name != "validate-all" {
 		d.usage(a, args)
-		return d.fail(log, ErrUnimplemented, fmt.Sprintf("action %q is not implemented by ocf:qvd:%s", name, a.Name))
+		return ErrUnimplemented, fmt.Sprintf("action %q is not implemented by ocf:qvd:%s", name, a.Name)
 	}
 
 	var declared time.Duration
@@ -93,8 +130,9 @@ func (d *Dispatcher) Run(a *Agent, args []string) (rc RC) {
 
 	params, err := ParseParams(a.Params, getenv)
 	if err != nil {
+		// Also for stop: see "Stop with bad parameters" in doc.go.
 		_, reason := rcOf(err)
-		return d.fail(log, ErrConfigured, reason)
+		return ErrConfigured, reason
 	}
 	if name == "start" || name == "validate-all" {
 		// Once per start, not on every monitor: the admin reads it when
@@ -121,44 +159,25 @@ func (d *Dispatcher) Run(a *Agent, args []string) (rc RC) {
 	}
 	if act == nil || act.Func == nil {
 		// validate-all without a function of its own: parsing was the check.
-		return Success
+		return Success, ""
 	}
 
 	defer func() {
 		// A bug must still end in an exit code and a reason, not a stack
 		// trace in the executor's log and a signal as the result.
 		if p := recover(); p != nil {
-			rc = d.fail(log, ErrGeneric, fmt.Sprintf("internal error in %s: %v", name, p))
+			rc, reason = ErrGeneric, fmt.Sprintf("internal error in %s: %v", name, p)
 		}
 	}()
 	log.Debugf("%s (timeout %s, deadline in %s)", name, timeout, budget(timeout))
-	rc, reason := rcOf(act.Func(ctx, req))
-	switch {
-	case rc == Success || reason == "":
-		return rc
-	case rc == NotRunning && req.IsProbe():
+	rc, reason = rcOf(act.Func(ctx, req))
+	if rc == NotRunning && req.IsProbe() && reason != "" {
 		// A probe finding nothing is the expected answer, not a failure:
 		// Pacemaker shows no reason for it, so it is only logged.
 		log.Infof("%s", reason)
-		return rc
+		return rc, ""
 	}
-	return d.fail(log, rc, reason)
-}
-
-// fail logs the reason and prints it as the ocf-exit-reason line that
-// crm_mon shows.
-func (d *Dispatcher) fail(log *Logger, rc RC, reason string) RC {
-	reason = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(reason)
-	switch rc {
-	case NotRunning, Degraded, DegradedPromoted:
-		// Not a failure of the agent: a stopped resource, or one that
-		// serves but needs an administrator.
-		log.Warnf("%s", reason)
-	default:
-		log.Errorf("%s", reason)
-	}
-	fmt.Fprintf(d.Stderr, "ocf-exit-reason:%s\n", reason)
-	return rc
+	return rc, reason
 }
 
 func (d *Dispatcher) usage(a *Agent, args []string) {
