@@ -13,10 +13,12 @@ RPM_OUT  ?= $(CURDIR)/rpm/out
 RPMBUILD ?= rpmbuild
 RPMLINT  ?= rpmlint
 
-# From git, on first use only (the build inside rpmbuild runs this
-# Makefile from the tarball, without git), and once: a commit landing
-# during `make rpmlint` must not change it halfway.
-RPM_VERSION ?= $(eval RPM_VERSION := $$(shell bash rpm/version.sh))$(RPM_VERSION)
+# The Makefile's VERSION (rpm/version.sh: VERSION-RELEASE), so that the
+# packages and the binaries in them name the same build. The Makefile
+# computes it once: a commit landing during `make rpmlint` must not change
+# it halfway. Neither part may hold a '-'.
+RPM_VERSION = $(word 1,$(subst -, ,$(VERSION)))
+RPM_RELEASE = $(word 2,$(subst -, ,$(VERSION)))
 
 # Debian's rpm: the SUSE macros the spec needs come from the shim, and the
 # BuildRequires cannot be checked (rpm's database knows nothing of what dpkg
@@ -26,8 +28,9 @@ RPMBUILD_DEBIAN = $(if $(filter debian,$(shell rpm --eval '%{_vendor}' 2>/dev/nu
 .PHONY: dist rpm rpmlint clean-rpm
 
 dist:
-	@test -n "$(RPM_VERSION)" || { echo "rpm/version.sh gave no version" >&2; exit 1; }
-	bash rpm/dist.sh '$(RPM_VERSION)' '$(RPM_OUT)' '$(GO)'
+	@echo '$(VERSION)' | grep -Eqx '[0-9][0-9A-Za-z.~]*-[0-9A-Za-z.~]+' || \
+	  { echo "VERSION '$(VERSION)' is no RPM VERSION-RELEASE (see rpm/version.sh)" >&2; exit 1; }
+	bash rpm/dist.sh '$(RPM_VERSION)' '$(RPM_RELEASE)' '$(RPM_OUT)' '$(GO)'
 
 # -ba: the source RPM too. The build runs in $(RPM_OUT)/BUILD from the
 # tarball, never in this checkout's bin/ and man/.
@@ -39,12 +42,12 @@ rpm: dist
 # is left out: Debian's rpmlint 2.4 crashes on its .debug files (it decodes
 # readelf's output as UTF-8, and the interpreter name readelf prints for a
 # .debug file is whatever bytes lie at that offset).
-RPM_PACKAGES := resource-agents fence-agents bootstrap
+RPM_PACKAGES := qvd-ha qvd-ha-resource-agents qvd-ha-fence-agents qvd-ha-bootstrap
 
 rpmlint: rpm
 	$(RPMLINT) --config rpm/rpmlint.toml --rpmlintrc rpm/qvd-ha-rpmlintrc \
-	  $(foreach p,$(RPM_PACKAGES),$(RPM_OUT)/RPMS/*/qvd-ha-$p-$(RPM_VERSION)-*.rpm) \
-	  $(RPM_OUT)/SRPMS/qvd-ha-$(RPM_VERSION)-*.src.rpm
+	  $(foreach p,$(RPM_PACKAGES),$(RPM_OUT)/RPMS/*/$p-$(VERSION).*.rpm) \
+	  $(RPM_OUT)/SRPMS/qvd-ha-$(VERSION).src.rpm
 
 # `make clean` removes the default output directory too.
 clean: clean-rpm

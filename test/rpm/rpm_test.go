@@ -9,6 +9,8 @@ package rpm_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"io/fs"
 	"maps"
 	"os"
@@ -31,6 +33,7 @@ func TestRPM(t *testing.T) {
 	stubs := buildStubs(t, b)
 
 	t.Run("rpmlint", func(t *testing.T) { checkLint(t, b.output) })
+	t.Run("version", func(t *testing.T) { checkVersion(t, b) })
 	t.Run("contents", func(t *testing.T) {
 		for _, p := range packages {
 			t.Run(p.name, func(t *testing.T) { checkContents(t, b, p) })
@@ -78,6 +81,8 @@ type pkg struct {
 	// requires, without rpmlib(); {evr} stands for Version-Release.
 	requires []string
 	probes   []probe
+	// vendored: it holds binaries, and so vendor/'s license texts.
+	vendored bool
 }
 
 const (
@@ -87,9 +92,26 @@ const (
 	ocf      = "/usr/lib/ocf/resource.d/qvd"
 )
 
+// runbookSoftware is what QVD's runbook installs by hand on each node
+// (section 5: sleha-bootstrap drbd drbd-pacemaker ... ntp), by the names
+// SLES 15 gives it: `zypper install qvd-ha` must bring all of it.
+// rpm/README.md maps each name of the runbook's list.
+var runbookSoftware = []string{"chrony", "corosync", "crmsh", "drbd-kmp-default", "drbd-utils", "mailx",
+	"pacemaker", "postgresql-server", "xfsprogs"}
+
 // packages is the layout `make install` has, split as rpm/qvd-ha.spec
-// says. Every file is root's; licenses are checked by licenseFile.
+// says, and the meta-package. Every file is root's; licenses are checked
+// by licenseFile and checkLicenses.
 var packages = []pkg{
+	{
+		name:  "qvd-ha",
+		files: map[string]file{},
+		requires: append([]string{
+			"qvd-ha-bootstrap = {evr}",
+			"qvd-ha-fence-agents = {evr}",
+			"qvd-ha-resource-agents = {evr}",
+		}, runbookSoftware...),
+	},
 	{
 		name: "qvd-ha-resource-agents",
 		files: map[string]file{
@@ -108,10 +130,11 @@ var packages = []pkg{
 		},
 		requires: []string{"drbd-utils", "pacemaker-cli", "postgresql-server", "resource-agents"},
 		probes: []probe{
-			{[]string{ocf + "/pgsql", "meta-data"}, `<resource-agent name="pgsql" version="{version}">`},
-			{[]string{ocf + "/drbd", "meta-data"}, `<resource-agent name="drbd" version="{version}">`},
-			{[]string{ocf + "/IPaddr", "meta-data"}, `<resource-agent name="IPaddr" version="{version}">`},
+			{[]string{ocf + "/pgsql", "meta-data"}, `<resource-agent name="pgsql" version="{evr}">`},
+			{[]string{ocf + "/drbd", "meta-data"}, `<resource-agent name="drbd" version="{evr}">`},
+			{[]string{ocf + "/IPaddr", "meta-data"}, `<resource-agent name="IPaddr" version="{evr}">`},
 		},
+		vendored: true,
 	},
 	{
 		name: "qvd-ha-fence-agents",
@@ -129,6 +152,7 @@ var packages = []pkg{
 			{[]string{"/usr/sbin/fence_qvd_libvirt", "-o", "metadata"}, `<resource-agent name="fence_qvd_libvirt"`},
 			{[]string{"/usr/sbin/fence_qvd_xenapi", "-o", "metadata"}, `<resource-agent name="fence_qvd_xenapi"`},
 		},
+		vendored: true,
 	},
 	{
 		name: "qvd-ha-bootstrap",
@@ -160,8 +184,9 @@ var packages = []pkg{
 			"qvd-ha-resource-agents = {evr}",
 		},
 		probes: []probe{
-			{[]string{"/usr/sbin/qvd-ha-bootstrap", "--version"}, "qvd-ha-bootstrap version {version}"},
+			{[]string{"/usr/sbin/qvd-ha-bootstrap", "--version"}, "qvd-ha-bootstrap version {evr}"},
 		},
+		vendored: true,
 	},
 }
 
@@ -177,8 +202,9 @@ func packageNamed(t *testing.T, name string) pkg {
 }
 
 // licenseFile says whether path belongs to the licenses of package name
-// (%license: the vendored modules' license texts under directories named
-// after the modules), and how it must be, given whether it is a directory.
+// (%license: qvd-ha's LICENSE, and the vendored modules' license texts
+// under directories named after the modules), and how it must be, given
+// whether it is a directory.
 func licenseFile(name, path string, isDir bool) (file, bool) {
 	base := "/usr/share/licenses/" + name
 	if path != base && !strings.HasPrefix(path, base+"/") {
@@ -190,22 +216,36 @@ func licenseFile(name, path string, isDir bool) (file, bool) {
 	return file{mode: modeData}, true
 }
 
-// Every package carries all of vendor/'s licenses; golang.org/x/sys's is
-// one of them.
+// Every package with binaries carries all of vendor/'s licenses;
+// golang.org/x/sys's is one of them.
 const goLicense = "/vendor-licenses/golang.org/x/sys/LICENSE"
+
+// licenses are the files every installation of p must hold under
+// /usr/share/licenses: its LICENSE, and a vendored module's license.
+func (p pkg) licenses() []string {
+	l := []string{"/usr/share/licenses/" + p.name + "/LICENSE"}
+	if p.vendored {
+		l = append(l, "/usr/share/licenses/"+p.name+goLicense)
+	}
+	return l
+}
 
 // built is what one `make rpm rpmlint` produced.
 type built struct {
 	version, release, arch string
 	rpms                   map[string]string // package name: .rpm file
 	srpm                   string
+	dir                    string // RPM_OUT
 	output                 []byte // make's output, rpmlint's report at its end
+	// what the same make run gave `make build`: VERSION and the flags
+	// with which the binaries get it
+	makeVersion, makeGoflags string
 }
 
 func (b *built) evr() string { return b.version + "-" + b.release }
 
 func (b *built) expand(s string) string {
-	return strings.NewReplacer("{version}", b.version, "{evr}", b.evr()).Replace(s)
+	return strings.NewReplacer("{evr}", b.evr()).Replace(s)
 }
 
 func build(t *testing.T) *built {
@@ -215,16 +255,26 @@ func build(t *testing.T) *built {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	// -f rpm/rpm.mk: the Makefile may not include it yet; the file's
-	// guard makes a second inclusion a no-op.
-	cmd := exec.Command("make", "-f", "Makefile", "-f", "rpm/rpm.mk", "rpm", "rpmlint", "RPM_OUT="+out)
+	// The last goal prints what `make build` would use, from the same
+	// make run: the Makefile computes VERSION once per run, and commits
+	// of others landing in between cannot make it differ.
+	cmd := exec.Command("make", "rpm", "rpmlint", "RPM_OUT="+out, "qvd-ha-test-version",
+		"--eval=qvd-ha-test-version: ; @echo 'VERSION=$(VERSION)'; echo 'GOFLAGS_BUILD=$(GOFLAGS_BUILD)'")
 	cmd.Dir = top
 	output, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("make rpm rpmlint: %v\n%s", err, tail(output, 80))
 	}
 
-	b := &built{rpms: map[string]string{}, output: output}
+	b := &built{rpms: map[string]string{}, output: output, dir: out}
+	for _, l := range lines(output) {
+		if v, ok := strings.CutPrefix(l, "VERSION="); ok {
+			b.makeVersion = v
+		}
+		if v, ok := strings.CutPrefix(l, "GOFLAGS_BUILD="); ok {
+			b.makeGoflags = v
+		}
+	}
 	files, err := filepath.Glob(filepath.Join(out, "RPMS", "*", "*.rpm"))
 	if err != nil {
 		t.Fatal(err)
@@ -236,6 +286,9 @@ func build(t *testing.T) *built {
 		}
 		if _, dup := b.rpms[fields[0]]; dup {
 			t.Fatalf("two packages named %s in %s", fields[0], out)
+		}
+		if b.version != "" && fields[1]+"-"+fields[2] != b.evr() {
+			t.Fatalf("%s is %s-%s, another package %s", f, fields[1], fields[2], b.evr())
 		}
 		b.rpms[fields[0]] = f
 		b.version, b.release, b.arch = fields[1], fields[2], fields[3]
@@ -256,30 +309,37 @@ func build(t *testing.T) *built {
 	return b
 }
 
-// lintAllowed are the rpmlint warnings rpm/README.md justifies and leaves
-// in the report (the filtered ones are in rpm/qvd-ha-rpmlintrc).
-var lintAllowed = []*regexp.Regexp{
-	// the project has no license yet
-	regexp.MustCompile(`^qvd-ha(-[a-z-]+)?\.\w+: W: invalid-license LicenseRef-qvd-ha-undecided$`),
-}
-
 var lintLine = regexp.MustCompile(`^\S+: [EW]: `)
 
+// checkLint: rpmlint's report has no error and no warning; what is
+// filtered has its reason in rpm/qvd-ha-rpmlintrc or rpm/rpmlint.toml.
 func checkLint(t *testing.T, output []byte) {
-	if !bytes.Contains(output, []byte(" 0 errors, ")) {
-		t.Errorf("rpmlint reported errors:\n%s", tail(output, 40))
+	if !bytes.Contains(output, []byte(" 0 errors, 0 warnings, ")) {
+		t.Errorf("rpmlint's summary is not \"0 errors, 0 warnings\":\n%s", tail(output, 40))
 	}
 	for _, line := range strings.Split(string(output), "\n") {
-		if !lintLine.MatchString(line) {
-			continue
+		if lintLine.MatchString(line) {
+			t.Errorf("rpmlint: %s (fix it, or filter it with its reason in rpm/qvd-ha-rpmlintrc)", line)
 		}
-		allowed := false
-		for _, re := range lintAllowed {
-			allowed = allowed || re.MatchString(line)
-		}
-		if !allowed {
-			t.Errorf("rpmlint: %s (fix it, or justify it in rpm/qvd-ha-rpmlintrc or rpm/README.md and here)", line)
-		}
+	}
+}
+
+// checkVersion: the binaries `make build` makes say the Version-Release
+// of the packages built in the same make run, and it is an RPM one, 0.y.z
+// with what git describe adds in the Release (rpm/version.sh). The
+// packages' own binaries say it too (their probes).
+func checkVersion(t *testing.T, b *built) {
+	if b.makeVersion != b.evr() {
+		t.Errorf("make's VERSION %q, the packages are %s", b.makeVersion, b.evr())
+	}
+	if want := "-X main.version=" + b.evr(); !strings.Contains(b.makeGoflags, want) {
+		t.Errorf("make build's flags %q do not set %s", b.makeGoflags, want)
+	}
+	if !regexp.MustCompile(`^0\.\d+\.\d+$`).MatchString(b.version) {
+		t.Errorf("Version %q, want 0.y.z", b.version)
+	}
+	if !regexp.MustCompile(`^(0\.\d+\.g[0-9a-f]{7,}|1|1\.\d+\.g[0-9a-f]{7,})(\.dirty)?$`).MatchString(b.release) {
+		t.Errorf("Release %q, want 0.N.gHASH (before the first tag), 1 or 1.N.gHASH, maybe .dirty", b.release)
 	}
 }
 
@@ -357,9 +417,7 @@ func checkContents(t *testing.T, b *built, p pkg) {
 			t.Errorf("%s is missing from the package", path)
 		}
 	}
-	if _, ok := got["/usr/share/licenses/"+p.name+goLicense]; !ok {
-		t.Errorf("the vendored modules' licenses are missing (%s)", goLicense)
-	}
+	checkLicenses(t, b.rpms[p.name], p)
 
 	var requires []string
 	for _, r := range lines(run(t, "rpm", "-qp", "--requires", b.rpms[p.name])) {
@@ -376,12 +434,83 @@ func checkContents(t *testing.T, b *built, p pkg) {
 	}
 }
 
-// checkSource: the source RPM is what OBS gets, the vendored tarball, the
-// spec and the rpmlint filters.
+// checkLicenses: the package holds qvd-ha's LICENSE as %license, the very
+// text of the repository's, and, with binaries, vendor/'s license texts.
+func checkLicenses(t *testing.T, rpm string, p pkg) {
+	t.Helper()
+	license, err := os.ReadFile("../../LICENSE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(license)
+	digests := map[string]string{} // path: "digest flags"
+	for _, l := range lines(run(t, "rpm", "-qp", "--qf", `[%{FILENAMES} %{FILEDIGESTS} %{FILEFLAGS:fflags}\n]`, rpm)) {
+		f := strings.Fields(l)
+		if len(f) == 3 {
+			digests[f[0]] = f[1] + " " + f[2]
+		}
+	}
+	for _, path := range p.licenses() {
+		d, ok := digests[path]
+		switch {
+		case !ok:
+			t.Errorf("%s is missing from the package", path)
+		case !strings.HasSuffix(d, " l"):
+			t.Errorf("%s: flags %q, want %%license", path, d)
+		case strings.HasSuffix(path, "/"+p.name+"/LICENSE") && !strings.HasPrefix(d, hex.EncodeToString(sum[:])+" "):
+			t.Errorf("%s is not the repository's LICENSE (digest %s)", path, d)
+		}
+	}
+}
+
+// checkSource: the source RPM is what OBS builds from, the vendored
+// tarball, the spec and the rpmlint filters; SOURCES holds what an OBS
+// package checkout holds (the same and qvd-ha.changes, with an empty
+// %changelog in the spec). Every package's change log is the .changes
+// file's, as OBS would have put it into %changelog.
 func checkSource(t *testing.T, b *built) {
-	want := []string{"qvd-ha-" + b.version + ".tar.gz", "qvd-ha-rpmlintrc", "qvd-ha.spec"}
+	tarball := "qvd-ha-" + b.version + ".tar.gz"
+	want := []string{tarball, "qvd-ha-rpmlintrc", "qvd-ha.spec"}
 	if got := lines(run(t, "rpm", "-qpl", b.srpm)); !slices.Equal(sorted(got), want) {
 		t.Errorf("source RPM holds %q, want %q", got, want)
+	}
+	obs, err := os.ReadDir(filepath.Join(b.dir, "SOURCES"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range obs {
+		got = append(got, e.Name())
+	}
+	if want := sorted([]string{tarball, "qvd-ha-rpmlintrc", "qvd-ha.changes", "qvd-ha.spec"}); !slices.Equal(got, want) {
+		t.Errorf("SOURCES (the OBS package) holds %q, want %q", got, want)
+	}
+	spec, err := os.ReadFile(filepath.Join(b.dir, "SOURCES/qvd-ha.spec"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasSuffix(spec, []byte("\n%changelog\n")) {
+		t.Errorf("SOURCES/qvd-ha.spec: %%changelog must be last and empty, for OBS to fill:\n%s", tail(spec, 5))
+	}
+	for _, v := range []string{"Version:        " + b.version + "\n", "Release:        " + b.release + "\n"} {
+		if !bytes.Contains(spec, []byte("\n"+v)) {
+			t.Errorf("SOURCES/qvd-ha.spec has no %q", v)
+		}
+	}
+
+	changes, err := os.ReadFile(changesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := parseChanges(string(changes))
+	if err != nil {
+		t.Fatalf("%s: %v", changesFile, err)
+	}
+	log := rpmChangelog(entries)
+	for _, rpm := range append(slices.Collect(maps.Values(b.rpms)), b.srpm) {
+		if got := string(run(t, "rpm", "-qp", "--changelog", rpm)); got != log {
+			t.Errorf("%s: change log\n%s\nwant (from %s)\n%s", filepath.Base(rpm), got, changesFile, log)
+		}
 	}
 }
 

@@ -33,6 +33,13 @@ func stubPackages(loader string) []stub {
 		{Name: "postgresql-server", Why: "pg_ctl"},
 		{Name: "drbd-utils", Why: "drbdadm, drbdsetup, the fence-peer handlers"},
 		{Name: "mailx", Why: "mail, which MailTo runs"},
+		// the rest of what the runbook installs by hand (runbookSoftware)
+		{Name: "pacemaker", Why: "the cluster resource manager"},
+		{Name: "corosync", Why: "the cluster's membership and messaging"},
+		{Name: "crmsh", Why: "crm, and crm cluster init (the runbook's sleha-bootstrap)"},
+		{Name: "drbd-kmp-default", Why: "the DRBD kernel module for kernel-default"},
+		{Name: "xfsprogs", Why: "mkfs.xfs for the database's filesystem"},
+		{Name: "chrony", Why: "time synchronisation (the runbook's ntp)"},
 		{Name: "filesystem", Why: "the base directories",
 			Dirs: []string{"/usr/share/licenses", "/usr/share/doc/packages"}},
 		// bash's /bin/sh runs the unit scriptlets

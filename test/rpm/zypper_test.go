@@ -26,6 +26,12 @@ var zypperCases = []struct {
 	installed []string // every package in the root afterwards
 }{
 	{
+		name:    "qvd-ha brings the runbook's software",
+		install: []string{"filesystem", "glibc", "qvd-ha"},
+		installed: sorted(append([]string{"bash", "filesystem", "glibc", "pacemaker-cli", "resource-agents",
+			"qvd-ha", "qvd-ha-bootstrap", "qvd-ha-fence-agents", "qvd-ha-resource-agents"}, runbookSoftware...)),
+	},
+	{
 		name:    "bootstrap brings everything",
 		install: []string{"filesystem", "glibc", "qvd-ha-bootstrap"},
 		installed: []string{"bash", "drbd-utils", "filesystem", "glibc", "mailx", "pacemaker-cli", "postgresql-server",
@@ -52,7 +58,7 @@ var zypperState = []string{"/etc/zypp", "/var/cache/zypp", "/var/lib/zypp", "/va
 // made with createrepo_c of the built packages and the stubs.
 func testZypper(t *testing.T, b *built, stubs stubSet) {
 	repo := t.TempDir()
-	for _, f := range append(slices.Collect(maps.Values(stubs.rpm)), b.rpms["qvd-ha-resource-agents"],
+	for _, f := range append(slices.Collect(maps.Values(stubs.rpm)), b.rpms["qvd-ha"], b.rpms["qvd-ha-resource-agents"],
 		b.rpms["qvd-ha-fence-agents"], b.rpms["qvd-ha-bootstrap"]) {
 		if err := os.Link(f, filepath.Join(repo, filepath.Base(f))); err != nil {
 			t.Fatal(err)
@@ -137,7 +143,9 @@ func checkTree(t *testing.T, root string, installed, removed []pkg, stubs []stub
 		for path, f := range p.files {
 			want[path] = f
 		}
-		want["/usr/share/licenses/"+p.name+goLicense] = file{mode: modeData}
+		for _, l := range p.licenses() {
+			want[l] = file{mode: modeData}
+		}
 	}
 	gone := map[string]string{} // path: the removed package that owned it
 	for _, p := range removed {
