@@ -1,11 +1,12 @@
-# SLES packages: included from the top-level Makefile (or
-# `make -f Makefile -f rpm/rpm.mk rpm`). See rpm/README.md.
+# SLES packages: included from the top-level Makefile, whose VERSION they
+# carry. See rpm/README.md.
 #
-#   make dist      vendored source tarball and versioned spec in $(RPM_OUT)
+#   make dist      the OBS package (vendored tarball, spec, .changes) in
+#                  $(RPM_OUT)/SOURCES, the spec to build in $(RPM_OUT)/SPECS
 #   make rpm       binary and source RPMs in $(RPM_OUT)/RPMS and SRPMS
 #   make rpmlint   rpmlint on them, with rpm/qvd-ha-rpmlintrc
 
-# Included twice (by the Makefile and by -f) is the same as once.
+# Included twice (by the Makefile and by -f rpm/rpm.mk) is the same as once.
 ifndef QVD_HA_RPM_MK
 QVD_HA_RPM_MK := 1
 
