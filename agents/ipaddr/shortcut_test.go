@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
+	"golang.org/x/sys/unix"
 )
 
 // TestStopEndsLocalShortcut is why flush_routes is ignored: a program on
@@ -30,6 +31,8 @@ func TestStopEndsLocalShortcut(t *testing.T) {
 				delete(params, "nodad")
 			}
 			n.expect(t, params, step{"start", ocf.Success, ""})
+			// connect caches the route it finds: it must be the local one.
+			n.waitLocal(t, vip)
 
 			var server, client *net.UDPConn
 			var err error
@@ -71,6 +74,27 @@ func TestStopEndsLocalShortcut(t *testing.T) {
 				t.Fatalf("after stop the local listener still got %q through the address", got)
 			}
 		})
+	}
+}
+
+// waitLocal waits until the node routes ip to itself. The kernel inserts
+// an IPv6 address's local route from a work queue, a moment after the
+// address (at once with nodad): a datagram sent before leaves on eth0.
+func (n *node) waitLocal(t *testing.T, ip netip.Addr) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		routes, err := n.nl.RouteGet(ip.AsSlice())
+		if err != nil {
+			t.Fatalf("route to %s in %s: %v", ip, n.name, err)
+		}
+		if len(routes) > 0 && routes[0].Type == unix.RTN_LOCAL {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s routes %s as %+v, not to itself", n.name, ip, routes)
+		}
+		time.Sleep(10 * time.Millisecond) // polling the routing table
 	}
 }
 
