@@ -249,26 +249,24 @@ const (
 	peerPrimaryUnexpected
 )
 
-// peerPrimaryMode reads remove_master_score_if_peer_primary: an OCF
-// boolean or "unexpected", as in ocf:linbit:drbd.
-func peerPrimaryMode(v string) peerPrimary {
-	switch strings.ToLower(v) {
-	case "unexpected":
-		return peerPrimaryUnexpected
-	case "1", "true", "yes", "on", "ja", "y":
-		return peerPrimaryAlways
-	}
-	return peerPrimaryIgnored
+// peerPrimaryModes are the values of remove_master_score_if_peer_primary:
+// an OCF boolean or "unexpected", as in ocf:linbit:drbd, which reads any
+// other value as false; here it is refused instead.
+var peerPrimaryModes = map[string]peerPrimary{
+	"unexpected": peerPrimaryUnexpected,
+	"1":          peerPrimaryAlways, "true": peerPrimaryAlways, "yes": peerPrimaryAlways,
+	"on": peerPrimaryAlways, "ja": peerPrimaryAlways, "y": peerPrimaryAlways,
+	"0": peerPrimaryIgnored, "false": peerPrimaryIgnored, "no": peerPrimaryIgnored,
+	"off": peerPrimaryIgnored, "nein": peerPrimaryIgnored, "n": peerPrimaryIgnored,
 }
 
-// checkPeerPrimaryMode refuses what ocf:linbit:drbd would silently take
-// for false.
+func peerPrimaryMode(v string) peerPrimary { return peerPrimaryModes[strings.ToLower(v)] }
+
 func checkPeerPrimaryMode(v string) error {
-	switch strings.ToLower(v) {
-	case "unexpected", "1", "true", "yes", "on", "ja", "y", "0", "false", "no", "off", "nein", "n":
-		return nil
+	if _, ok := peerPrimaryModes[strings.ToLower(v)]; !ok {
+		return errors.New("use true, false or unexpected")
 	}
-	return errors.New("use true, false or unexpected")
+	return nil
 }
 
 func (r *resource) start(ctx context.Context) error {
