@@ -80,7 +80,7 @@ func (in *instance) writeCheck(ctx context.Context, conn *pgx.Conn, pm *pidFile)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "42P01" && in.managedTable {
 		if !in.createTable {
-			return ocf.Fail(ocf.ErrConfigured, "monitor table %s does not exist in database %s: create it (create table %s (last_update timestamp)) or set create_monitor_table=true", in.table, in.db, in.table)
+			return ocf.Fail(ocf.ErrConfigured, "monitor table %s does not exist in database %s: create it or set create_monitor_table=true", in.table, in.db)
 		}
 		if _, err := conn.Exec(ctx, fmt.Sprintf("create table if not exists %s (last_update timestamp)", in.table)); err != nil {
 			return in.explain(ctx, err, "create monitor table "+in.table, pm)
@@ -171,10 +171,11 @@ func (in *instance) explain(ctx context.Context, err error, what string, pm *pid
 		case pgErr.Code == "28P01" || pgErr.Code == "28000":
 			if in.password != "" {
 				// The password comes from the CIB: wrong on every node.
-				return ocf.Fail(ocf.ErrConfigured, "%s: authentication of %s failed: %s (check monitor_password)", what, in.user, pgErr.Message)
+				return ocf.Fail(ocf.ErrConfigured, "%s: %s (check monitor_password)", what, pgErr.Message)
 			}
-			// Peer maps and .pgpass are files of this node.
-			return ocf.Fail(ocf.ErrPerm, "%s: authentication of %s failed: %s (check pg_hba.conf, pg_ident.conf or root's .pgpass on this node)", what, in.user, pgErr.Message)
+			// Peer maps and .pgpass are files of this node. The server's
+			// message names the method and the user.
+			return ocf.Fail(ocf.ErrPerm, "%s: %s (check pg_hba.conf, pg_ident.conf, .pgpass on this node)", what, pgErr.Message)
 		case pgErr.Code == "3D000":
 			// pgdata and the databases in it move with the storage, so a
 			// database missing here is missing wherever the instance runs.

@@ -156,7 +156,7 @@ func TestRunbookMonitorUser(t *testing.T) {
 		{"root's .pgpass", withRootHome(rootHome), "monitor", 0, ""},
 		{"root's .pgpass, start while running", withRootHome(rootHome), "start", 0, ""},
 		{"PGPASSFILE", invocation{env: []string{"PGPASSFILE=" + pgpass(t, t.TempDir())}}, "monitor", 0, ""},
-		{"no password anywhere", withRootHome(t.TempDir()), "monitor", 4, "authentication of qvd failed"},
+		{"no password anywhere", withRootHome(t.TempDir()), "monitor", 4, `authentication failed for user "qvd"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -343,7 +343,7 @@ func TestAuthentication(t *testing.T) {
 		expect(t, run(t, "monitor", good), 0, "")
 		bad := p.with("monitor_password", "wrong-"+pgtest.Password, "pghost", host)
 		r := run(t, "monitor", bad)
-		expect(t, r, 6, "authentication of qvd failed")
+		expect(t, r, 6, `authentication failed for user "qvd"`)
 		if strings.Contains(r.stderr, pgtest.Password) {
 			t.Fatalf("the password appears in the output:\n%s", r.stderr)
 		}
