@@ -32,6 +32,61 @@
 //
 // Every failure carries a reason. The runtime prints it as the last
 // "ocf-exit-reason:" line on stderr, which is what crm_mon shows.
+// Pacemaker keeps the first 128 bytes of it (EXIT_REASON_MAX_LEN in
+// lib/services/services_linux.c) and cuts wherever that falls, inside a word
+// or a UTF-8 character; so the runtime shortens a longer reason itself, at
+// a word boundary, ending it with "…" (3 bytes), and logs the full text.
+// TestStaticReasons walks the agents' sources and checks every static
+// reason through the shortener.
+//
+// # Stop with bad parameters
+//
+// A stop whose parameters do not parse (a required one missing, a
+// malformed value) returns ErrConfigured with a reason naming each bad
+// parameter, like every other action. That is right for stop too: the
+// agent cannot tell which instance it was asked to stop, and a stop that
+// answers 0 without knowing would tell Pacemaker the resource is down when
+// it may still run, which is how data gets written from two nodes. A
+// failed stop makes Pacemaker fence the node (or block the resource without
+// fencing), which is the safe outcome. In a cluster the path is rare:
+// Pacemaker's controller stops a resource with the parameters it was started
+// with, which parsed then, even after the CIB's parameters changed; so it is
+// taken by a hand-run stop (crm_resource --force-stop, ocf-tester with wrong
+// parameters), or by an upgrade of the agent that refuses a value the old
+// one took. The reason names the parameter to fix.
+//
+// # Logging
+//
+// Log lines follow __ha_log and ha_debug in resource-agents'
+// ocf-shellfuncs (see Logger): stderr only when neither HA_LOGFACILITY nor
+// HA_LOGFILE is set, or when standard input is a terminal. pacemakerd sets
+// HA_LOGFACILITY for its children and the executor logs an agent's stderr
+// itself, so writing both would log every line twice; under Pacemaker the
+// agent logs to the facility and stderr carries only the exit reason, while
+// run by crm_resource (no HA_LOGFACILITY) stderr is the log. As
+// ocf_exit_reason does, the exit reason's own log line skips stderr, which
+// has the ocf-exit-reason line already; when the reason had to be
+// shortened, the full text is logged like any line. HA_DEBUGLOG receives
+// every line, debug lines included, written once when it is HA_LOGFILE
+// (pacemaker-execd sets both to PCMK_logfile); debug lines need HA_debug
+// (crm_resource -V sets it), and never go to HA_LOGFILE.
+//
+// # Tracing
+//
+// `crm resource trace RSC [OP]` works as for the shell agents (see
+// trace.go): crmsh 4.4 writes trace_ra=1, and trace_dir when given, as
+// instance attributes of the operation, which Pacemaker passes as
+// OCF_RESKEY_trace_ra and OCF_RESKEY_trace_dir. crmsh checks a primitive's
+// parameters against the meta-data but not an operation's attributes, so
+// they are not declared. A traced action writes
+// $OCF_RESKEY_trace_dir/<type>/<instance>.<action>.<date> (by default under
+// /var/lib/heartbeat/trace_ra), or OCF_TRACE_FILE when that names an
+// absolute path or a descriptor 3 to 9, or stderr from a terminal. The
+// trace holds the environment with Secret parameters hidden, every log line
+// of the action including debug ones, every external command with its
+// arguments, exit status and output, and the result. crm_resource -VV sets
+// OCF_TRACE_RA=1 and OCF_TRACE_FILE=/dev/stderr: the trace then replaces
+// the log on stderr rather than doubling it.
 //
 // # Deadlines
 //

@@ -34,10 +34,9 @@ var levelNames = [...]string{"ERROR", "WARNING", "INFO", "DEBUG"}
 //   - to syslog or the journal when HA_LOGFACILITY (or PCMK_logfacility)
 //     names a facility other than "none";
 //   - appended to HA_LOGFILE, and to HA_DEBUGLOG when that is another file;
-//   - to stderr only when neither a facility nor HA_LOGFILE is set.
-//     Pacemaker's executor logs an agent's stderr itself, and pacemakerd
-//     sets HA_LOGFACILITY for its children, so under Pacemaker every line
-//     is logged once, by us; run by crm_resource, stderr is the only log.
+//   - to stderr only when neither a facility nor HA_LOGFILE takes the
+//     line (an HA_LOGFILE that cannot be written takes none), so that a
+//     line is not logged twice: see "Logging" in the package documentation.
 //
 // Debug lines appear only with HA_debug set and not 0; they go to the
 // facility and HA_DEBUGLOG, and to stderr when neither is set. An action

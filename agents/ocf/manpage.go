@@ -100,20 +100,50 @@ Every failure prints a reason as an
 line, which
 .BR crm_mon (8)
 shows.
+Pacemaker keeps 128 bytes of it: a longer reason is shortened at a word boundary and ends in \(lq\[u2026]\(rq; the log has it in full.
 .SH ENVIRONMENT
 Parameters come from
 .BI OCF_RESKEY_ name\fR;
 the operation timeout from
 .B OCF_RESKEY_CRM_meta_timeout
 (milliseconds), from which every internal deadline is derived.
-.B HA_debug
-or
-.B OCF_TRACE_RA=1
-enable debug messages;
+.PP
+Messages go to syslog or the journal when
 .B HA_LOGFACILITY
-sends messages to syslog or the journal;
+(or
+.BR PCMK_logfacility )
+names a facility other than
+.BR none ,
+and are appended to
 .B HA_LOGFILE
-appends them to a file.
+when it is set.
+.B HA_debug
+(set and not 0) enables debug messages;
+.B HA_DEBUGLOG
+receives every message, debug messages included.
+Messages go to stderr only when neither
+.B HA_LOGFACILITY
+nor
+.B HA_LOGFILE
+is set, as for the resource\-agents shell agents, because Pacemaker logs an agent's stderr too; run from a terminal, they go to stderr only.
+The
+.B ocf\-exit\-reason:
+line always goes to stderr.
+.PP
+.B OCF_TRACE_RA
+(or the parameter
+.BR trace_ra ,
+which
+.B crm resource trace
+sets on an operation) traces the action: its environment (secret parameters hidden), every message including debug ones, every command it runs with arguments, exit status and output, and its result go to
+.BI $OCF_RESKEY_trace_dir/ type / instance . action . date\fR,
+by default under
+.BR /var/lib/heartbeat/trace_ra ,
+or to
+.B OCF_TRACE_FILE
+when that names an absolute path (crm_resource \-VV sets
+.BR /dev/stderr )
+or a file descriptor from 3 to 9.
 .SH SEE ALSO
 .BR crm (8),
 .BR crm_resource (8),

@@ -437,3 +437,28 @@ func TestProbeNotRunningIsNoFailure(t *testing.T) {
 	}
 	checkReason(t, recurring, "pgdata absent on this node")
 }
+
+// TestStopWithBadParameters: a stop that cannot identify its instance is
+// no success; the reason names each bad parameter (see doc.go).
+func TestStopWithBadParameters(t *testing.T) {
+	tests := []struct {
+		name   string
+		env    []string
+		reason string
+	}{
+		{"required parameter missing", []string{"OCF_RESOURCE_INSTANCE=res:1"}, "parameter path is required"},
+		{"malformed value", validEnv("OCF_RESKEY_port=5432x"), `parameter port="5432x" is not an integer`},
+		{"value failing its check", validEnv("OCF_RESKEY_mode=slow"), `parameter mode="slow": must be fast or smart`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			called := false
+			a := withFunc(testAgent(), "stop", func(context.Context, *Request) error { called = true; return nil })
+			r := dispatch(t, a, tt.env, nil, "stop")
+			if r.rc != ErrConfigured || called {
+				t.Errorf("rc %s, stop function called %v; want OCF_ERR_CONFIGURED without calling it", r.rc, called)
+			}
+			checkReason(t, r, tt.reason)
+		})
+	}
+}
