@@ -101,10 +101,13 @@ func probeARP(ctx context.Context, link netlink.Link, ip netip.Addr) error {
 			continue
 		}
 		n, _, err := unix.Recvfrom(fd, buf, unix.MSG_DONTWAIT)
-		if err != nil && !errors.Is(err, unix.EAGAIN) {
+		switch {
+		case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EINTR):
+			continue
+		case err != nil:
 			return fmt.Errorf("reading ARP answers: %w", err)
 		}
-		if holder, ok := holderOf(buf[:max(n, 0)], ip, mac); ok {
+		if holder, ok := holderOf(buf[:n], ip, mac); ok {
 			return fmt.Errorf("%w by %s", errInUse, holder)
 		}
 	}
