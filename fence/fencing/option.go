@@ -203,8 +203,9 @@ var (
 			"device. 0 turns verbose off."}
 	quietOpt = Option{Name: "quiet", Letter: 'q', Type: Boolean,
 		Shortdesc: "Disable logging to stderr",
-		Longdesc: "Warnings and the Failed: reason are then written only to debug_file, if given: the fencer's log " +
-			"no longer says why fencing failed. Does not affect debug_file."}
+		Longdesc: "Warnings and the Failed: reason then go to syslog (facility daemon) instead, as in " +
+			"fence-agents, and to debug_file if given: the fencer's own log no longer says why fencing failed. " +
+			"Verbose output goes to debug_file only."}
 	versionOpt = Option{Name: "version", Letter: 'V', Type: Boolean,
 		Shortdesc: "Display version information and exit"}
 	debugFileOpt = Option{Name: "debug_file", Obsoletes: "debug", Letter: 'D', Arg: "debugfile", Type: String,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/syslog"
 	"os"
 	"os/signal"
 	"slices"
@@ -44,6 +45,9 @@ type Env struct {
 	Stderr io.Writer
 	Runner runner.Runner // runs password_script
 	Clock  Clock
+	// Syslog opens the system log, where quiet sends what would have gone
+	// to stderr, as fence-agents does; nil drops those lines.
+	Syslog func() (io.Writer, error)
 }
 
 // Main runs the agent on the process's real environment and exits.
@@ -57,6 +61,9 @@ func Main(a Agent) {
 		Stderr: os.Stderr,
 		Runner: runner.Exec{},
 		Clock:  realClock{},
+		Syslog: func() (io.Writer, error) {
+			return syslog.New(syslog.LOG_DAEMON|syslog.LOG_WARNING, a.Name)
+		},
 	})
 	stop()
 	os.Exit(code)
@@ -72,6 +79,7 @@ type run struct {
 	// above 0 and quiet is not set, and to debugFile at every level.
 	level     int
 	quiet     bool
+	syslog    io.Writer // opened on first use under quiet
 	debugFile *os.File
 }
 
@@ -444,10 +452,23 @@ func (r *run) stderrf(format string, args ...any) {
 	line := fmt.Sprintf(format, args...) + "\n"
 	if !r.quiet {
 		io.WriteString(r.env.Stderr, line)
+	} else if w := r.openSyslog(); w != nil {
+		io.WriteString(w, line)
 	}
 	if r.debugFile != nil {
 		io.WriteString(r.debugFile, r.agent.Name+": "+line)
 	}
+}
+
+// openSyslog returns the system log, or nil when there is none (a
+// container without /dev/log): quiet then leaves only debug_file.
+func (r *run) openSyslog() io.Writer {
+	if r.syslog == nil && r.env.Syslog != nil {
+		if w, err := r.env.Syslog(); err == nil {
+			r.syslog = w
+		}
+	}
+	return r.syslog
 }
 
 // debugf logs at verbose level 1, tracef at level 2.

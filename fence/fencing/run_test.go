@@ -2,6 +2,8 @@ package fencing
 
 import (
 	"context"
+	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -549,20 +551,35 @@ func TestVerboseLevels(t *testing.T) {
 	}
 }
 
-// TestQuietKeepsDebugFile: with quiet the reason of a failure still reaches
-// debug_file, the only place left for it.
-func TestQuietKeepsDebugFile(t *testing.T) {
+// TestQuietLogsElsewhere: with quiet the reason of a failure goes to the
+// system log and to debug_file, not to stderr, and verbose output only to
+// debug_file.
+func TestQuietLogsElsewhere(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "debug.log")
-	res := runAgent(t, testAgent(newFake(map[string]State{})), []string{"-q", "-o", "status", "-n", "vm9", "-D", file}, "", nil)
+	var logged strings.Builder
+	res := runAgent(t, testAgent(newFake(map[string]State{})), []string{"-q", "-v", "-o", "status", "-n", "vm9", "-D", file}, "", nil,
+		func(e *Env) { e.Syslog = func() (io.Writer, error) { return &logged, nil } })
 	if res.code != 1 || res.stderr != "" {
 		t.Fatalf("want exit 1 and nothing on stderr: %v", res)
+	}
+	if logged.String() != "Failed: status of vm9: \"vm9\": no such plug\n" {
+		t.Errorf("syslog got %q", logged.String())
 	}
 	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), "fence_test: Failed: status of vm9") {
-		t.Errorf("debug file lacks the reason: %q", b)
+	for _, want := range []string{"fence_test: Failed: status of vm9", "fence_test: action status"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("debug file lacks %q: %q", want, b)
+		}
+	}
+
+	// Without a system log, quiet still exits with the right code.
+	res = runAgent(t, testAgent(newFake(map[string]State{})), []string{"-q", "-o", "status", "-n", "vm9"}, "", nil,
+		func(e *Env) { e.Syslog = func() (io.Writer, error) { return nil, errors.New("no /dev/log") } })
+	if res.code != 1 || res.stderr != "" {
+		t.Errorf("want exit 1 and nothing on stderr: %v", res)
 	}
 }
 
