@@ -103,7 +103,8 @@ func manAgents() map[string]*Agent {
 	own := testAgent()
 	own.Actions = append(own.Actions, Action{Name: "validate-all", Timeout: 30 * time.Second})
 	bare := &Agent{Name: "bare", Version: "0", Short: "s", Long: "", Actions: []Action{{Name: "start", Timeout: time.Second}}}
-	return map[string]*Agent{"test agent": testAgent(), "tricky text": trickyAgent(), "own validate-all": own, "bare": bare}
+	return map[string]*Agent{"test agent": testAgent(), "tricky text": trickyAgent(), "own validate-all": own, "bare": bare,
+		"extra sections": compatAgent()}
 }
 
 // groff runs groff with warnings on and returns its output; any warning

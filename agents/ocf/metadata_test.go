@@ -192,7 +192,8 @@ func metadataAgents() map[string]*Agent {
 		Params:  []Param{{Name: "p", Short: "p", Long: "p"}},
 		Actions: []Action{{Name: "start", Timeout: time.Second}, {Name: "stop", Timeout: time.Second}, {Name: "monitor", Timeout: time.Second}}}
 
-	return map[string]*Agent{"test agent": testAgent(), "special characters": special, "own validate-all": own, "minimal": minimal}
+	return map[string]*Agent{"test agent": testAgent(), "special characters": special, "own validate-all": own, "minimal": minimal,
+		"ignored and reloadable parameters": compatAgent()}
 }
 
 func TestMetadataValidatesWithDTD(t *testing.T) {

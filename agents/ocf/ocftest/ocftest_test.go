@@ -1,0 +1,101 @@
+package ocftest
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// recorder is a testing.TB that keeps what a check reports instead of
+// failing the test, to show that the check fails on bad input.
+type recorder struct {
+	testing.TB
+	errors []string
+	fatal  bool
+}
+
+func (r *recorder) Helper() {}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.Errorf(format, args...)
+	r.fatal = true
+	// Fatalf must not return; the check runs in this goroutine.
+	panic(r)
+}
+
+// run calls check with a recorder and returns what it reported.
+func run(t *testing.T, check func(testing.TB)) (r *recorder) {
+	t.Helper()
+	r = &recorder{TB: t}
+	defer func() {
+		if p := recover(); p != nil && p != r {
+			panic(p)
+		}
+	}()
+	check(r)
+	return r
+}
+
+const validMetadata = `<?xml version="1.0"?>
+<!DOCTYPE resource-agent SYSTEM "ra-api-1.dtd">
+<resource-agent name="x" version="1">
+  <version>1.1</version>
+  <longdesc lang="en">l</longdesc>
+  <shortdesc lang="en">s</shortdesc>
+  <parameters>
+    <parameter name="p" unique="0" required="0">
+      <longdesc lang="en">p</longdesc>
+      <shortdesc lang="en">p</shortdesc>
+      <content type="string"/>
+    </parameter>
+  </parameters>
+  <actions>
+    <action name="start" timeout="20s"/>
+    <action name="meta-data" timeout="5s"/>
+  </actions>
+</resource-agent>
+`
+
+func TestValidateMetadata(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		// which validators must complain: the DTD, metadata.rng
+		dtd, rng bool
+	}{
+		{"valid", validMetadata, false, false},
+		{"reload-agent: DTD only", strings.Replace(validMetadata, `name="start"`, `name="reload-agent"`, 1), true, false},
+		{"no shortdesc lang: RNG only", strings.Replace(validMetadata, `<shortdesc lang="en">p</shortdesc>`, `<shortdesc>p</shortdesc>`, 1), false, true},
+		{"reloadable attribute: both", strings.Replace(validMetadata, `required="0"`, `required="0" reloadable="1"`, 1), true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, func(tb testing.TB) { ValidateMetadata(tb, []byte(tt.doc)) })
+			var dtd, rng bool
+			for _, e := range r.errors {
+				dtd = dtd || strings.Contains(e, "--valid")
+				rng = rng || strings.Contains(e, "--relaxng")
+			}
+			if dtd != tt.dtd || rng != tt.rng {
+				t.Errorf("DTD complained %v (want %v), metadata.rng %v (want %v):\n%s", dtd, tt.dtd, rng, tt.rng, strings.Join(r.errors, "\n"))
+			}
+		})
+	}
+}
+
+func TestUpstreamParams(t *testing.T) {
+	params := UpstreamParams(t, "/usr/lib/ocf/resource.d/heartbeat/Dummy")
+	want := []UpstreamParam{{Name: "state", Type: "string", Default: "/run/resource-agents/Dummy-RESOURCE_ID.state"}, {Name: "fake", Type: "string", Default: "dummy"}}
+	if fmt.Sprint(params) != fmt.Sprint(want) {
+		t.Errorf("UpstreamParams(Dummy) = %+v, want %+v", params, want)
+	}
+
+	r := run(t, func(tb testing.TB) { UpstreamParams(tb, "/usr/lib/ocf/resource.d/heartbeat/no-such-agent") })
+	if !r.fatal {
+		t.Errorf("no failure for a missing agent: %q", r.errors)
+	}
+}
