@@ -19,8 +19,7 @@ func TestFenceVirshParams(t *testing.T) {
 	md := agentRun(t, nil, "", "-o", "metadata")
 	expect(t, md, 0, "<parameters>")
 	baseline := map[string]string{"ip": "aries", "username": "root", "plug": "node1"}
-	values := map[string]string{"debug_file": filepath.Join(t.TempDir(), "debug.log")}
-	fencetest.CheckTwin(t, "/usr/sbin/fence_virsh", []byte(md.stdout), baseline, values,
+	fencetest.CheckTwin(t, "/usr/sbin/fence_virsh", []byte(md.stdout), baseline, nil,
 		func(t *testing.T, stdin string) (int, string) {
 			res := agentRun(t, nil, stdin)
 			return res.code, res.stderr

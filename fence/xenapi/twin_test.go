@@ -18,7 +18,7 @@ func TestFenceXenapiParams(t *testing.T) {
 		t.Fatal(err)
 	}
 	baseline := map[string]string{"session_url": "https://xs1.example.com", "username": user, "plug": "qvddb1-vm"}
-	values := map[string]string{"debug_file": filepath.Join(t.TempDir(), "debug.log"), "session_url": "https://xs1.example.com"}
+	values := map[string]string{"session_url": "https://xs1.example.com"}
 	fencetest.CheckTwin(t, "/usr/sbin/fence_xenapi", md, baseline, values, func(t *testing.T, stdin string) (int, string) {
 		o := runAgent(t, stdin)
 		return o.rc, o.out

@@ -66,7 +66,7 @@ type Run func(t *testing.T, stdin string) (code int, stderr string)
 // (crmsh rejects a parameter the meta-data lacks), be accepted without an
 // "unknown option" warning, and, when ours only accepts and ignores it, say
 // so. values overrides the value a parameter gets (default: the twin's
-// default, else one of its type).
+// default, else one of its type; debug_file a temporary file).
 func CheckTwin(t *testing.T, twin string, ourMetadata []byte, baseline, values map[string]string, run Run) {
 	t.Helper()
 	var md struct {
@@ -84,9 +84,14 @@ func CheckTwin(t *testing.T, twin string, ourMetadata []byte, baseline, values m
 		declared[p.Name] = true
 		ignored[p.Name] = strings.Contains(p.Shortdesc, "(accepted and ignored:")
 	}
+	debugFile := filepath.Join(t.TempDir(), "debug.log")
 	value := func(p UpstreamParam) string {
 		if v, ok := values[p.Name]; ok {
 			return v
+		}
+		// debug is debug_file's old name: a file, not a flag.
+		if p.Name == "debug" || p.Name == "debug_file" {
+			return debugFile
 		}
 		if p.Default != "" {
 			return p.Default
