@@ -11,7 +11,6 @@ import (
 type recorder struct {
 	testing.TB
 	errors []string
-	fatal  bool
 }
 
 func (r *recorder) Helper() {}
@@ -20,22 +19,10 @@ func (r *recorder) Errorf(format string, args ...any) {
 	r.errors = append(r.errors, fmt.Sprintf(format, args...))
 }
 
-func (r *recorder) Fatalf(format string, args ...any) {
-	r.Errorf(format, args...)
-	r.fatal = true
-	// Fatalf must not return; the check runs in this goroutine.
-	panic(r)
-}
-
 // run calls check with a recorder and returns what it reported.
-func run(t *testing.T, check func(testing.TB)) (r *recorder) {
+func run(t *testing.T, check func(testing.TB)) *recorder {
 	t.Helper()
-	r = &recorder{TB: t}
-	defer func() {
-		if p := recover(); p != nil && p != r {
-			panic(p)
-		}
-	}()
+	r := &recorder{TB: t}
 	check(r)
 	return r
 }
@@ -88,14 +75,20 @@ func TestValidateMetadata(t *testing.T) {
 }
 
 func TestUpstreamParams(t *testing.T) {
-	params := UpstreamParams(t, "/usr/lib/ocf/resource.d/heartbeat/Dummy")
-	want := []UpstreamParam{{Name: "state", Type: "string", Default: "/run/resource-agents/Dummy-RESOURCE_ID.state"}, {Name: "fake", Type: "string", Default: "dummy"}}
-	if fmt.Sprint(params) != fmt.Sprint(want) {
-		t.Errorf("UpstreamParams(Dummy) = %+v, want %+v", params, want)
+	params := UpstreamParams(t, "/usr/lib/ocf/resource.d/heartbeat/IPaddr2")
+	byName := map[string]UpstreamParam{}
+	for _, p := range params {
+		byName[p.Name] = p
 	}
-
-	r := run(t, func(tb testing.TB) { UpstreamParams(tb, "/usr/lib/ocf/resource.d/heartbeat/no-such-agent") })
-	if !r.fatal {
-		t.Errorf("no failure for a missing agent: %q", r.errors)
+	for _, want := range []UpstreamParam{
+		{Name: "ip", Type: "string"},
+		{Name: "arp_count", Type: "integer", Default: "5"},
+	} {
+		if got := byName[want.Name]; got != want {
+			t.Errorf("IPaddr2's %s: %+v, want %+v", want.Name, got, want)
+		}
+	}
+	if len(params) < 10 {
+		t.Errorf("IPaddr2 has %d parameters, want its many: %+v", len(params), params)
 	}
 }
