@@ -82,6 +82,9 @@ func (in *instance) writeCheck(ctx context.Context, conn *pgx.Conn, pm *pidFile)
 		if !in.createTable {
 			return ocf.Fail(ocf.ErrConfigured, "monitor table %s does not exist in database %s: create it or set create_monitor_table=true", in.table, in.db)
 		}
+		if err := in.checkMonitorDatabase(); err != nil {
+			return err
+		}
 		if _, err := conn.Exec(ctx, fmt.Sprintf("create table if not exists %s (last_update timestamp)", in.table)); err != nil {
 			return in.explain(ctx, err, "create monitor table "+in.table, pm)
 		}
@@ -99,6 +102,17 @@ func (in *instance) writeCheck(ctx context.Context, conn *pgx.Conn, pm *pidFile)
 			return in.explain(ctx, err, "insert the row of "+in.table, pm)
 		}
 		in.log.Infof("monitor table %s was empty: inserted its row", in.table)
+	}
+	return nil
+}
+
+// checkMonitorDatabase refuses to let the agent create its table in a
+// template database, where every database created afterwards would copy
+// it. A switched ocf:heartbeat:pgsql primitive often names template1, its
+// default, as pgdb.
+func (in *instance) checkMonitorDatabase() error {
+	if in.managedTable && in.createTable && (in.db == "template1" || in.db == "template0") {
+		return ocf.Fail(ocf.ErrConfigured, "pgdb=%s is a template: every new database would copy the monitor table; set pgdb to QVD's database, or monitor_sql", in.db)
 	}
 	return nil
 }

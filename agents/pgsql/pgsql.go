@@ -127,6 +127,9 @@ func start(ctx context.Context, req *ocf.Request) error {
 	if err := checkReplication(req.Params); err != nil {
 		return err
 	}
+	if err := in.checkMonitorDatabase(); err != nil {
+		return err
+	}
 	if err := in.checkInstalled(); err != nil {
 		return err
 	}
@@ -342,6 +345,9 @@ func waitGone(ctx context.Context, wait time.Duration, gone func() bool) bool {
 func validate(ctx context.Context, req *ocf.Request) error {
 	in := newInstance(ctx, req)
 	if err := checkReplication(req.Params); err != nil {
+		return err
+	}
+	if err := in.checkMonitorDatabase(); err != nil {
 		return err
 	}
 	if err := in.checkInstalled(); err != nil {

@@ -386,6 +386,8 @@ func TestBadInput(t *testing.T) {
 		{"bad boolean", "validate-all", p.with("create_monitor_table", "maybe"), 6, "create_monitor_table"},
 		{"bad table", "validate-all", p.with("monitor_table", "x; drop table y"), 6, "monitor_table"},
 		{"negative escalation", "validate-all", p.with("stop_escalate", "-1"), 6, "stop_escalate"},
+		{"monitor table in a template", "start", p.with("pgdb", "template1"), 6, "pgdb=template1 is a template"},
+		{"template without a table of ours", "validate-all", p.with("pgdb", "template1", "monitor_sql", "select now()"), 0, ""},
 		{"wrong owner", "start", p.with("pgdba", "nobody"), 4, "owned by"},
 		{"unknown action", "frobnicate", p, 3, ""},
 	}
