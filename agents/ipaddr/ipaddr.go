@@ -78,15 +78,20 @@ func (c *config) bringUp(ctx context.Context, pl placement) error {
 			return fmt.Errorf("nic=%s did not come up with a carrier (check_link_status=true): %w; ip=%s removed", pl.nic(), err, c.ip)
 		}
 	}
-	if c.ip.Is4() || c.nodad {
+	if c.ip.Is4() {
 		return nil
 	}
-	err := waitDAD(ctx, pl.link, c.ip)
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("ip=%s on nic=%s was still tentative (duplicate address detection unfinished) at the start's deadline; ip=%s removed", c.ip, pl.nic(), c.ip)
+	if !c.nodad {
+		err := waitDAD(ctx, pl.link, c.ip)
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("ip=%s on nic=%s was still tentative (duplicate address detection unfinished) at the start's deadline; ip=%s removed", c.ip, pl.nic(), c.ip)
+		}
+		if err != nil {
+			return fmt.Errorf("ip=%s on nic=%s: %w; ip=%s removed", c.ip, pl.nic(), err, c.ip)
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("ip=%s on nic=%s: %w; ip=%s removed", c.ip, pl.nic(), err, c.ip)
+	if err := waitLocalRoute(ctx, pl.link, c.ip); err != nil {
+		return fmt.Errorf("ip=%s on nic=%s: the kernel did not route it locally before the start's deadline: %w; ip=%s removed", c.ip, pl.nic(), err, c.ip)
 	}
 	return nil
 }

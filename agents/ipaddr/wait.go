@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"time"
 
@@ -60,5 +61,26 @@ func waitLinkUp(ctx context.Context, link netlink.Link) error {
 			return false, fmt.Errorf("reading the state of nic=%s: %w", link.Attrs().Name, err)
 		}
 		return linkUp(l), nil
+	})
+}
+
+// waitLocalRoute waits until the kernel routes an IPv6 address to this
+// node. It inserts the address's route in the local table from a work
+// queue, after the address stops being tentative: until then a program
+// here that sends to the address sends it out on the link, and a socket
+// connected then keeps that route.
+func waitLocalRoute(ctx context.Context, link netlink.Link, ip netip.Addr) error {
+	filter := &netlink.Route{
+		Table: unix.RT_TABLE_LOCAL,
+		Dst:   &net.IPNet{IP: ip.AsSlice(), Mask: net.CIDRMask(ip.BitLen(), ip.BitLen())},
+	}
+	return poll(ctx, func() (bool, error) {
+		routes, err := retryDump(func() ([]netlink.Route, error) {
+			return netlink.RouteListFiltered(familyOf(ip), filter, netlink.RT_FILTER_TABLE|netlink.RT_FILTER_DST)
+		})
+		if err != nil {
+			return false, fmt.Errorf("listing the local routes of nic=%s: %w", link.Attrs().Name, err)
+		}
+		return len(routes) > 0, nil
 	})
 }
