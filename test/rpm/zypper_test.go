@@ -32,7 +32,7 @@ var zypperCases = []struct {
 			"qvd-ha", "qvd-ha-bootstrap", "qvd-ha-fence-agents", "qvd-ha-resource-agents"}, runbookSoftware...)),
 	},
 	{
-		name:    "bootstrap brings everything",
+		name:    "bootstrap brings the agents and the tools it runs",
 		install: []string{"filesystem", "glibc", "qvd-ha-bootstrap"},
 		installed: []string{"bash", "drbd-utils", "filesystem", "glibc", "mailx", "pacemaker-cli", "postgresql-server",
 			"qvd-ha-bootstrap", "qvd-ha-fence-agents", "qvd-ha-resource-agents", "resource-agents"},
