@@ -25,7 +25,7 @@ func (in *instance) checkServer(ctx context.Context, pm *pidFile) error {
 	if err != nil {
 		return err
 	}
-	defer in.close(conn)
+	defer closeConn(conn)
 	return in.writeCheck(ctx, conn, pm)
 }
 
@@ -41,13 +41,14 @@ func (in *instance) connect(ctx context.Context, pm *pidFile) (*pgx.Conn, error)
 		return nil, in.explain(ctx, err, "connect", pm)
 	}
 	if err := in.identify(ctx, conn, cfg.Host, pm); err != nil {
-		in.close(conn)
+		closeConn(conn)
 		return nil, err
 	}
 	return conn, nil
 }
 
-func (in *instance) close(conn *pgx.Conn) {
+// closeConn closes without waiting on a server that stopped answering.
+func closeConn(conn *pgx.Conn) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	_ = conn.Close(ctx)
@@ -151,9 +152,9 @@ func (in *instance) connConfig(ctx context.Context, pm *pidFile) (*pgx.ConnConfi
 		cfg.Password = in.password
 	}
 	if in.user == in.dba && os.Geteuid() == 0 {
-		// As ocf:heartbeat:pgsql's psql, run as pgdba, does: the
-		// distribution's pg_hba.conf ("local all postgres peer") admits
-		// pgdba's own account on the socket, and root as nobody.
+		// As pgdba, as ocf:heartbeat:pgsql's psql runs: the distribution's
+		// pg_hba.conf ("local all postgres peer") admits pgdba's own
+		// account on the socket, not root.
 		u, err := in.owner()
 		if err != nil {
 			return nil, err

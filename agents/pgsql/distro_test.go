@@ -75,6 +75,7 @@ func TestDistributionCluster(t *testing.T) {
 			}
 			waitFor(t, "postmaster to die", func() bool { return readProc(s.PostmasterPID()) == nil })
 		}, action: "monitor", rc: 7, reason: "crashed"},
+		{name: "validate-all after the crash", action: "validate-all"},
 		{name: "start recovers", action: "start"},
 		{name: "monitor recovered", action: "monitor"},
 		{name: "stop again", action: "stop"},

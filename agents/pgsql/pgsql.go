@@ -360,14 +360,17 @@ func validate(ctx context.Context, req *ocf.Request) error {
 	// credentials) are checked where it runs. Elsewhere validate-all cannot
 	// know them and passes: the start that follows checks them.
 	pm, err := in.postmaster()
-	if err != nil || pm == nil {
+	switch {
+	case resultCode(err) == ocf.NotRunning, err == nil && pm == nil:
 		return nil
+	case err != nil:
+		return err
 	}
 	conn, err := in.connect(ctx, pm)
 	if err != nil {
 		return err
 	}
-	in.close(conn)
+	closeConn(conn)
 	return nil
 }
 
