@@ -68,7 +68,8 @@ type Request struct {
 	Meta   map[string]string
 	Notify *Notify // set for the notify action only
 	Log    *Logger
-	// Run runs external commands; every call is traced with OCF_TRACE_RA.
+	// Run runs external commands; every call is logged at debug level and
+	// in the action's trace.
 	Run runner.Runner
 }
 
