@@ -63,7 +63,10 @@
 // HA_LOGFACILITY for its children and the executor logs an agent's stderr
 // itself, so writing both would log every line twice; under Pacemaker the
 // agent logs to the facility and stderr carries only the exit reason, while
-// run by crm_resource (no HA_LOGFACILITY) stderr is the log. As
+// run by crm_resource (no HA_LOGFACILITY) stderr is the log. A facility
+// that cannot be reached (neither journald nor syslog listening) or an
+// HA_LOGFILE that cannot be written counts as unset: the line goes to
+// stderr rather than nowhere. As
 // ocf_exit_reason does, the exit reason's own log line skips stderr, which
 // has the ocf-exit-reason line already; when the reason had to be
 // shortened, the full text is logged like any line. HA_DEBUGLOG receives
