@@ -151,6 +151,8 @@ var packages = []pkg{
 		probes: []probe{
 			{[]string{"/usr/sbin/fence_qvd_libvirt", "-o", "metadata"}, `<resource-agent name="fence_qvd_libvirt"`},
 			{[]string{"/usr/sbin/fence_qvd_xenapi", "-o", "metadata"}, `<resource-agent name="fence_qvd_xenapi"`},
+			{[]string{"/usr/sbin/fence_qvd_libvirt", "-V"}, "{evr}\n"},
+			{[]string{"/usr/sbin/fence_qvd_xenapi", "--version"}, "{evr}\n"},
 		},
 		vendored: true,
 	},
