@@ -148,7 +148,14 @@ func writeEnvironment(w io.Writer, env []string, params []Param) {
 func traced(r runner.Runner, log *Logger) runner.Runner {
 	return runner.Func(func(ctx context.Context, cmd runner.Cmd) (runner.Result, error) {
 		start := time.Now()
-		log.Debugf("running %s", cmd)
+		how := ""
+		if cmd.Credential != nil {
+			how += fmt.Sprintf(" as uid %d gid %d", cmd.Credential.Uid, cmd.Credential.Gid)
+		}
+		if cmd.Dir != "" {
+			how += " in " + cmd.Dir
+		}
+		log.Debugf("running %s%s", cmd, how)
 		res, err := r.Run(ctx, cmd)
 		took := time.Since(start).Round(time.Millisecond)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -79,7 +80,8 @@ func tracedAgent() *Agent {
 		if _, err := req.Run.Run(ctx, runner.Cmd{Path: "/bin/echo", Args: []string{"a", "b"}}); err != nil {
 			return err
 		}
-		_, err := req.Run.Run(ctx, runner.Cmd{Path: "/bin/false", Args: []string{"--flag"}})
+		_, err := req.Run.Run(ctx, runner.Cmd{Path: "/bin/false", Args: []string{"--flag"}, Dir: "/srv",
+			Credential: &syscall.Credential{Uid: 26, Gid: 26}})
 		return err
 	})
 }
@@ -132,7 +134,7 @@ func TestTraceFile(t *testing.T) {
 		"dummy(res:1)[4242]: DEBUG: running /bin/echo a b\n",
 		"dummy(res:1)[4242]: DEBUG: /bin/echo exited with status 0 after ",
 		`dummy(res:1)[4242]: DEBUG: /bin/echo stdout: "a b\n"` + "\n",
-		"dummy(res:1)[4242]: DEBUG: running /bin/false --flag\n",
+		"dummy(res:1)[4242]: DEBUG: running /bin/false --flag as uid 26 gid 26 in /srv\n",
 		"dummy(res:1)[4242]: DEBUG: /bin/false failed after ",
 		": /bin/false exited with status 1: it failed\n",
 		`dummy(res:1)[4242]: DEBUG: /bin/false stderr: "it failed\n"` + "\n",
@@ -186,7 +188,7 @@ func TestTraceToStderr(t *testing.T) {
 		if r.rc != ErrGeneric {
 			t.Errorf("terminal %v: rc %s, want OCF_ERR_GENERIC", terminal, r.rc)
 		}
-		for _, want := range []string{"environment:\n", "INFO: starting /srv/data\n", "DEBUG: a debug detail\n", "DEBUG: running /bin/false --flag\n"} {
+		for _, want := range []string{"environment:\n", "INFO: starting /srv/data\n", "DEBUG: a debug detail\n", "DEBUG: running /bin/false --flag as uid 26 gid 26 in /srv\n"} {
 			if n := strings.Count(r.stderr, want); n != 1 {
 				t.Errorf("terminal %v: %q %d times on stderr, want once:\n%s", terminal, want, n, r.stderr)
 			}
