@@ -64,10 +64,12 @@ func scanTree(root string) ([]site, error) {
 				fn := "(package level)"
 				var params []string
 				method := false
+				local := map[string][]string{}
 				if fd, ok := decl.(*ast.FuncDecl); ok {
 					fn = fd.Name.Name
 					params = paramNames(fd.Type)
 					method = fd.Recv != nil
+					local = literalsIn(fd)
 				}
 				ast.Inspect(decl, func(n ast.Node) bool {
 					prog := programExpr(n)
@@ -77,6 +79,8 @@ func scanTree(root string) ([]site, error) {
 					s := site{pos: position(fset, root, n.Pos()), fn: pkg + "." + fn}
 					if i := paramIndex(prog, params); i >= 0 {
 						s.wrapper, s.param, s.method = true, i, method
+					} else if s.programs = resolve(prog, local); len(s.programs) > 0 {
+						// The function's own constant or variable.
 					} else if isTest {
 						s.programs = resolve(prog, testLits)
 					} else {
@@ -91,6 +95,14 @@ func scanTree(root string) ([]site, error) {
 		}
 	}
 	return append(sites, wrapperCalls(fset, root, pkgs, sites)...), nil
+}
+
+// literalsIn is literalsByName for one function's body.
+func literalsIn(fd *ast.FuncDecl) map[string][]string {
+	if fd.Body == nil {
+		return nil
+	}
+	return literalsOf([]ast.Node{fd.Body})
 }
 
 // wrapperCalls turns every call of a wrapper with a string literal where the
@@ -113,6 +125,7 @@ func wrapperCalls(fset *token.FileSet, root string, pkgs map[string][]*ast.File,
 			if !home && !exported {
 				continue
 			}
+			lits := literalsByName(fset, files, true)
 			for _, f := range files {
 				if !home && !imports(f, modulePath+"/"+wpkg) {
 					continue
@@ -127,8 +140,10 @@ func wrapperCalls(fset *token.FileSet, root string, pkgs map[string][]*ast.File,
 							return true
 						}
 					}
-					if s, ok := stringLit(call.Args[w.param]); ok && !strings.ContainsAny(s, " \t") {
-						out = append(out, site{pos: position(fset, root, call.Pos()), fn: w.fn, programs: []string{s}})
+					for _, s := range resolve(call.Args[w.param], lits) {
+						if !strings.ContainsAny(s, " \t") {
+							out = append(out, site{pos: position(fset, root, call.Pos()), fn: w.fn, programs: []string{s}})
+						}
 					}
 					return true
 				})
@@ -232,16 +247,23 @@ func isRunnerCmd(t ast.Expr) bool {
 // the package: const and var declarations, keyed fields of composite
 // literals, and plain assignments.
 func literalsByName(fset *token.FileSet, files []*ast.File, withTests bool) map[string][]string {
+	var nodes []ast.Node
+	for _, f := range files {
+		if withTests || !strings.HasSuffix(fset.Position(f.Pos()).Filename, "_test.go") {
+			nodes = append(nodes, f)
+		}
+	}
+	return literalsOf(nodes)
+}
+
+func literalsOf(nodes []ast.Node) map[string][]string {
 	m := map[string][]string{}
 	add := func(name string, e ast.Expr) {
 		if s, ok := stringLit(e); ok {
 			m[name] = append(m[name], s)
 		}
 	}
-	for _, f := range files {
-		if !withTests && strings.HasSuffix(fset.Position(f.Pos()).Filename, "_test.go") {
-			continue
-		}
+	for _, f := range nodes {
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.ValueSpec:
