@@ -153,7 +153,14 @@ func (d *Dispatcher) act(a *Agent, args []string, instance string, getenv func(s
 		Log:      log,
 		Run:      traced(d.Runner, log),
 	}
-	req.CheckLevel, _ = strconv.Atoi(getenv("OCF_CHECK_LEVEL"))
+	// Pacemaker 2.0.5 and later pass an operation's OCF_CHECK_LEVEL as is,
+	// older versions with the OCF_RESKEY_ prefix of every other attribute
+	// (pacemaker PR 2168); ocf-shellfuncs reads both, the unprefixed first.
+	level := getenv("OCF_CHECK_LEVEL")
+	if level == "" {
+		level = getenv("OCF_RESKEY_OCF_CHECK_LEVEL")
+	}
+	req.CheckLevel, _ = strconv.Atoi(level)
 	if name == "notify" {
 		req.Notify = parseNotify(meta)
 	}

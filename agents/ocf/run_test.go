@@ -332,7 +332,10 @@ func TestRunRequest(t *testing.T) {
 		{"deep monitor", "monitor", validEnv("OCF_RESKEY_CRM_meta_interval=10000", "OCF_CHECK_LEVEL=10"), false, 10 * time.Second, 10, "res:1"},
 		{"deep probe", "monitor", validEnv("OCF_RESKEY_CRM_meta_interval=0", "OCF_CHECK_LEVEL=20"), true, 0, 20, "res:1"},
 		{"bad check level", "monitor", validEnv("OCF_CHECK_LEVEL=deep"), true, 0, 0, "res:1"},
-		{"prefixed check level is not the check level", "monitor", validEnv("OCF_RESKEY_OCF_CHECK_LEVEL=10"), true, 0, 0, "res:1"},
+		// Pacemaker before 2.0.5 passes the operation's OCF_CHECK_LEVEL with
+		// the prefix, as every other attribute; ocf-shellfuncs takes it.
+		{"prefixed check level", "monitor", validEnv("OCF_RESKEY_OCF_CHECK_LEVEL=10"), true, 0, 10, "res:1"},
+		{"unprefixed check level wins", "monitor", validEnv("OCF_RESKEY_OCF_CHECK_LEVEL=10", "OCF_CHECK_LEVEL=20"), true, 0, 20, "res:1"},
 		{"start is no probe", "start", validEnv("OCF_RESKEY_CRM_meta_interval=0"), false, 0, 0, "res:1"},
 		{"no instance", "start", []string{"OCF_RESKEY_path=/x"}, false, 0, 0, "default"},
 	}
