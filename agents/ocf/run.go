@@ -87,26 +87,27 @@ func (d *Dispatcher) Run(a *Agent, args []string) RC {
 	defer d.startTrace(a, name, instance, getenv, log)()
 	start := time.Now()
 	rc, reason := d.act(a, args, instance, getenv, meta, log)
-	if reason == "" {
-		log.Debugf("%s finished with %s (rc %d) after %s", name, rc, int(rc), time.Since(start).Round(time.Millisecond))
-		return rc
-	}
-	// The exit reason comes last, after the log lines about it, and is
-	// shortened to what Pacemaker keeps; the log has it in full. As
+	// The exit reason is shortened to what Pacemaker keeps and printed
+	// last, after the log lines about it; the log has it in full. As
 	// ocf_exit_reason does, the log line skips stderr when stderr gets the
 	// same text as the exit reason.
-	reason = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(reason)
-	short := shortReason(reason)
-	level := LevelError
-	switch rc {
-	case NotRunning, Degraded, DegradedPromoted:
-		// Not a failure of the agent: a stopped resource, or one that
-		// serves but needs an administrator.
-		level = LevelWarning
+	var short string
+	if reason != "" {
+		reason = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(reason)
+		short = shortReason(reason)
+		level := LevelError
+		switch rc {
+		case NotRunning, Degraded, DegradedPromoted:
+			// Not a failure of the agent: a stopped resource, or one that
+			// serves but needs an administrator.
+			level = LevelWarning
+		}
+		log.emit(level, reason, short == reason)
 	}
-	log.emit(level, reason, short == reason)
 	log.Debugf("%s finished with %s (rc %d) after %s", name, rc, int(rc), time.Since(start).Round(time.Millisecond))
-	fmt.Fprintf(d.Stderr, "ocf-exit-reason:%s\n", short)
+	if reason != "" {
+		fmt.Fprintf(d.Stderr, "ocf-exit-reason:%s\n", short)
+	}
 	return rc
 }
 
