@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,14 +52,23 @@ func fencedBy(target, by *Node) *regexp.Regexp {
 }
 
 // logTimes reads n's Pacemaker log and returns, for each of res, the time
-// of its first line after since (zero when there is none). The guests'
-// logs are in UTC; since, from the host's clock, is taken a second early
-// for the difference between the clocks.
+// of its first line after since (zero when there is none), on the host's
+// clock. A guest's clock falls behind the host's when TCG gets too little
+// CPU (minutes, on a loaded machine), so the guest's clock is read with
+// the log and its offset taken out; a second of slack covers the reading.
 func (c *Cluster) logTimes(ctx context.Context, n *Node, since time.Time, res ...*regexp.Regexp) ([]time.Time, error) {
-	log, err := n.Output(ctx, "cat /var/log/pacemaker/pacemaker.log")
+	before := time.Now()
+	out, err := n.Output(ctx, "date -u +%s.%N && cat /var/log/pacemaker/pacemaker.log")
 	if err != nil {
 		return nil, err
 	}
+	hostNow := before.Add(time.Since(before) / 2)
+	first, log, _ := strings.Cut(out, "\n")
+	secs, err := strconv.ParseFloat(strings.TrimSpace(first), 64)
+	if err != nil {
+		return nil, fmt.Errorf("%s's clock: %q: %w", n.Name, first, err)
+	}
+	offset := time.Unix(0, int64(secs*1e9)).Sub(hostNow)
 	since = since.Add(-time.Second)
 	at := make([]time.Time, len(res))
 	for _, line := range strings.Split(log, "\n") {
@@ -70,7 +80,7 @@ func (c *Cluster) logTimes(ctx context.Context, n *Node, since time.Time, res ..
 			if err != nil {
 				return nil, fmt.Errorf("%s's log: %w", n.Name, err)
 			}
-			if t.After(since) {
+			if t = t.Add(-offset); t.After(since) {
 				at[i] = t
 			}
 		}
@@ -80,7 +90,7 @@ func (c *Cluster) logTimes(ctx context.Context, n *Node, since time.Time, res ..
 
 // Shares splits the time from powering off (off, host clock) to the
 // first acknowledged write (ack, host clock) into the takeover's steps.
-// The first and last steps span the host's and the guest's clocks.
+// Every time is on the host's clock (logTimes takes out the guests' offset).
 func (tk Takeover) Shares(off, ack time.Time) []Share {
 	return []Share{
 		{"detection (token timeout, membership)", tk.Lost.Sub(off)},
