@@ -2,17 +2,14 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/qvd-ha/qvd-ha/test/crmtest"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
-	"github.com/qvd-ha/qvd-ha/agents/ocf/ocftest"
 )
 
 const linbit = "/usr/lib/ocf/resource.d/linbit/drbd"
@@ -70,7 +67,7 @@ func declared(name string) (ocf.Param, bool) {
 // TestUpstreamParams sets every parameter of the installed ocf:linbit:drbd,
 // alone with its upstream default, with the values above, and all at once.
 func TestUpstreamParams(t *testing.T) {
-	ups := ocftest.UpstreamParams(t, linbit)
+	ups := crmtest.UpstreamParams(t, linbit, "meta-data")
 	tested := map[string]bool{}
 	for _, v := range upstreamValues {
 		tested[v.name] = true
@@ -118,11 +115,6 @@ func TestUpstreamParams(t *testing.T) {
 	})
 }
 
-// installedMetadata runs an installed build of this agent.
-func installedMetadata(path string) ([]byte, error) {
-	return exec.Command(path, "meta-data").Output()
-}
-
 // TestCrmshLoadsLinbitPrimitive loads, with crmsh into an offline CIB, a
 // promotable clone of a primitive that sets every parameter of
 // ocf:linbit:drbd with the provider changed to qvd. crmsh reads the
@@ -135,13 +127,10 @@ func TestCrmshLoadsLinbitPrimitive(t *testing.T) {
 	if rc := d.Run(&agent, []string{"drbd", "meta-data"}); rc != ocf.Success {
 		t.Fatalf("meta-data: rc %v", rc)
 	}
-	got, err := installedMetadata(installed)
-	if err != nil || !bytes.Equal(got, ours.Bytes()) {
-		t.Fatalf("%s is not this build (err %v): install it (make install, or go build -o %s ./agents/drbd)", installed, err, installed)
-	}
+	crmtest.RequireInstalled(t, installed, ours.Bytes())
 	var line strings.Builder
 	line.WriteString("primitive p_drbd ocf:qvd:drbd params")
-	for _, up := range ocftest.UpstreamParams(t, linbit) {
+	for _, up := range crmtest.UpstreamParams(t, linbit, "meta-data") {
 		v := up.Default
 		if up.Name == "drbd_resource" {
 			v = "r0"
@@ -152,33 +141,15 @@ func TestCrmshLoadsLinbitPrimitive(t *testing.T) {
 		" op start timeout=240 interval=0 op stop timeout=100 interval=0 op promote timeout=60 interval=0" +
 		" op demote timeout=30 interval=0 op notify timeout=30 interval=0 op reload timeout=30 interval=0\n" +
 		"clone ms_drbd p_drbd meta promotable=true promoted-max=1 promoted-node-max=1 clone-max=2 clone-node-max=1 notify=true\n")
-	dir := t.TempDir()
-	crm := filepath.Join(dir, "drbd.crm")
-	if err := os.WriteFile(crm, []byte("property stonith-enabled=false\n"+line.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	empty, err := exec.Command("cibadmin", "--empty").Output()
-	if err != nil {
-		t.Fatalf("cibadmin --empty: %v", err)
-	}
-	cib := filepath.Join(dir, "cib.xml")
-	if err := os.WriteFile(cib, bytes.Replace(empty, []byte("<cib "), []byte(`<cib have-quorum="1" `), 1), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	load := exec.CommandContext(ctx, "crm", "configure", "load", "update", crm)
-	load.Env = append(os.Environ(), "CIB_file="+cib)
-	out, err := load.CombinedOutput()
+	cib := crmtest.OfflineCIB(t)
+	out, err := crmtest.Load(t, cib, line.String())
 	// crmsh names the primitive in every complaint about it, "parameter
 	// ... is not known" included.
-	if err != nil || bytes.Contains(out, []byte("ERROR")) || bytes.Contains(out, []byte("p_drbd")) {
+	if err != nil || strings.Contains(out, "ERROR") || strings.Contains(out, "p_drbd") {
 		t.Fatalf("crm configure load: %v\n%s", err, out)
 	}
-	show := exec.CommandContext(ctx, "crm", "configure", "show", "p_drbd")
-	show.Env = load.Env
-	shown, err := show.CombinedOutput()
-	if err != nil || !bytes.Contains(shown, []byte("ocf:qvd:drbd")) || !bytes.Contains(shown, []byte("connect_only_after_promote")) {
+	shown, err := crmtest.Crm(cib, "configure", "show", "p_drbd")
+	if err != nil || !strings.Contains(shown, "ocf:qvd:drbd") || !strings.Contains(shown, "connect_only_after_promote") {
 		t.Fatalf("crm configure show p_drbd: %v\n%s", err, shown)
 	}
 }

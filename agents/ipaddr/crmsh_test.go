@@ -1,49 +1,15 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/qvd-ha/qvd-ha/test/crmtest"
 )
 
 // installed is where crmsh and Pacemaker look for the agent.
 const installed = "/usr/lib/ocf/resource.d/qvd/IPaddr"
-
-// crm runs crmsh on the CIB file; it returns the output without colours.
-func crm(t *testing.T, cib string, args ...string) (string, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "/usr/sbin/crm", args...)
-	cmd.Env = append(os.Environ(), "CIB_file="+cib)
-	out, err := cmd.CombinedOutput()
-	return regexp.MustCompile(`\x1b\[[0-9;]*m`).ReplaceAllString(string(out), ""), err
-}
-
-// offlineCIB is an empty, quorate CIB file without fencing, so that crmsh's
-// verification speaks only of the primitive under test.
-func offlineCIB(t *testing.T) string {
-	t.Helper()
-	empty, err := exec.Command("/usr/sbin/cibadmin", "--empty").Output()
-	if err != nil {
-		t.Fatalf("cibadmin --empty: %v", err)
-	}
-	file := filepath.Join(t.TempDir(), "cib.xml")
-	cib := strings.Replace(string(empty), "<cib ", `<cib have-quorum="1" `, 1)
-	if err := os.WriteFile(file, []byte(cib), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := crm(t, file, "configure", "property", "stonith-enabled=false"); err != nil {
-		t.Fatalf("crm configure property: %v\n%s", err, out)
-	}
-	return file
-}
 
 // TestCRMShellAcceptsIPaddr2Params: crmsh loads a primitive of provider qvd
 // that sets every parameter of the installed IPaddr2, and still rejects one
@@ -54,12 +20,7 @@ func TestCRMShellAcceptsIPaddr2Params(t *testing.T) {
 	if err != nil {
 		t.Fatalf("meta-data: %v", err)
 	}
-	theirs, err := exec.Command(installed, "meta-data").Output()
-	// make install stamps its own version.
-	unstamped := regexp.MustCompile(`<resource-agent name="IPaddr" version="[^"]*">`)
-	if err != nil || !bytes.Equal(unstamped.ReplaceAll(ours, nil), unstamped.ReplaceAll(theirs, nil)) {
-		t.Fatalf("%s is missing or older than this tree (%v): make install first", installed, err)
-	}
+	crmtest.RequireInstalled(t, installed, ours)
 
 	args := []string{"configure", "primitive", "vip", "ocf:qvd:IPaddr", "params"}
 	set := map[string]bool{}
@@ -75,8 +36,8 @@ func TestCRMShellAcceptsIPaddr2Params(t *testing.T) {
 			}
 		}
 	}
-	cib := offlineCIB(t)
-	out, err := crm(t, cib, args...)
+	cib := crmtest.OfflineCIB(t)
+	out, err := crmtest.Crm(cib, args...)
 	if err != nil {
 		t.Errorf("crm %s: %v", strings.Join(args, " "), err)
 	}
@@ -90,7 +51,7 @@ func TestCRMShellAcceptsIPaddr2Params(t *testing.T) {
 		}
 	}
 
-	out, err = crm(t, cib, "configure", "primitive", "vip2", "ocf:qvd:IPaddr", "params", "ip=192.0.2.101", "netmask=24")
+	out, err = crmtest.Crm(cib, "configure", "primitive", "vip2", "ocf:qvd:IPaddr", "params", "ip=192.0.2.101", "netmask=24")
 	if err == nil || !strings.Contains(out, `parameter "netmask" is not known`) {
 		t.Errorf("crmsh accepted an undeclared parameter (err %v): %s", err, out)
 	}

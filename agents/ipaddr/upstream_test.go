@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
-	"github.com/qvd-ha/qvd-ha/agents/ocf/ocftest"
+	"github.com/qvd-ha/qvd-ha/test/crmtest"
 )
 
 const ipaddr2 = "/usr/lib/ocf/resource.d/heartbeat/IPaddr2"
@@ -66,7 +66,7 @@ var upstreamValues = []upstreamValue{
 func upstreamParamNames(t *testing.T) []string {
 	t.Helper()
 	var names []string
-	for _, p := range ocftest.UpstreamParams(t, ipaddr2) {
+	for _, p := range crmtest.UpstreamParams(t, ipaddr2, "meta-data") {
 		names = append(names, p.Name)
 	}
 	return names

@@ -7,10 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/qvd-ha/qvd-ha/test/crmtest"
 )
 
 // installTestAgent installs, for crmsh and crm_resource to find, an agent
@@ -37,22 +38,11 @@ func installTestAgent(t *testing.T, a *Agent) string {
 // does.
 func crm(t *testing.T, cib string, args ...string) string {
 	t.Helper()
-	text, err := crmOutput(cib, args...)
+	text, err := crmtest.Crm(cib, args...)
 	if err != nil || strings.Contains(text, "ERROR") {
 		t.Fatalf("crm %s: %v\n%s", strings.Join(args, " "), err, text)
 	}
 	return text
-}
-
-// crmOutput runs crmsh on an offline CIB file; it returns the output
-// without colours.
-func crmOutput(cib string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "/usr/sbin/crm", args...)
-	cmd.Env = append(os.Environ(), "CIB_file="+cib)
-	out, err := cmd.CombinedOutput()
-	return regexp.MustCompile(`\x1b\[[0-9;]*m`).ReplaceAllString(string(out), ""), err
 }
 
 // cibOp is an operation of the CIB with its instance attributes.
@@ -136,7 +126,7 @@ func TestCrmResourceTrace(t *testing.T) {
 
 	// crmsh does check a primitive's parameters: trace_ra there is refused,
 	// so its acceptance on an operation is not for want of checking.
-	if out, err := crmOutput(cib, "configure", "primitive", "r2", "ocf:"+provider+":dummy", "params", "path=/srv/other", "trace_ra=1"); err == nil ||
+	if out, err := crmtest.Crm(cib, "configure", "primitive", "r2", "ocf:"+provider+":dummy", "params", "path=/srv/other", "trace_ra=1"); err == nil ||
 		!strings.Contains(out, `parameter "trace_ra" is not known`) {
 		t.Errorf("crmsh took trace_ra as a primitive's parameter (err %v):\n%s", err, out)
 	}

@@ -1,19 +1,14 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/qvd-ha/qvd-ha/test/crmtest"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
-	"github.com/qvd-ha/qvd-ha/agents/ocf/ocftest"
 	"github.com/qvd-ha/qvd-ha/test/pgtest"
 )
 
@@ -23,7 +18,7 @@ const upstream = "/usr/lib/ocf/resource.d/heartbeat/pgsql"
 // upstreamValue is a value for an upstream parameter: this test server's
 // where ours needs a real one, else upstream's default, else one of the
 // type.
-func upstreamValue(p ocftest.UpstreamParam, base config) string {
+func upstreamValue(p crmtest.Param, base config) string {
 	if v := base[p.Name]; v != "" {
 		return v
 	}
@@ -55,7 +50,7 @@ func declared(name string) (ocf.Param, bool) {
 func TestUpstreamParameters(t *testing.T) {
 	s := pgtest.New(t)
 	base := configFor(s)
-	ups := ocftest.UpstreamParams(t, upstream)
+	ups := crmtest.UpstreamParams(t, upstream, "meta-data")
 	ignored := regexp.MustCompile(`INFO: parameter (\w+) is ignored`)
 	// Upstream defaults that ours refuses on purpose, set alone. (All at
 	// once, pgdb is this server's database.)
@@ -136,41 +131,20 @@ func TestReplicationRefused(t *testing.T) {
 func TestCrmshLoadsHeartbeatPrimitive(t *testing.T) {
 	const installed = "/usr/lib/ocf/resource.d/qvd/pgsql"
 	ours := run(t, "meta-data", nil).stdout
-	got, err := exec.Command(installed, "meta-data").Output()
-	if err != nil || string(got) != ours {
-		t.Fatalf("%s is not this build (err %v): install it (make install, or go build -o %s ./agents/pgsql)", installed, err, installed)
-	}
+	crmtest.RequireInstalled(t, installed, []byte(ours))
 	var line strings.Builder
 	line.WriteString("primitive p_postgres ocf:qvd:pgsql params")
-	for _, up := range ocftest.UpstreamParams(t, upstream) {
+	for _, up := range crmtest.UpstreamParams(t, upstream, "meta-data") {
 		fmt.Fprintf(&line, " %s=\"%s\"", up.Name, upstreamValue(up, nil))
 	}
 	line.WriteString(" op start timeout=60 interval=0 op stop timeout=30 interval=0 op monitor interval=10 timeout=10\n")
-	dir := t.TempDir()
-	crm := filepath.Join(dir, "pgsql.crm")
-	if err := os.WriteFile(crm, []byte("property stonith-enabled=false\n"+line.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	empty, err := exec.Command("cibadmin", "--empty").Output()
-	if err != nil {
-		t.Fatalf("cibadmin --empty: %v", err)
-	}
-	cib := filepath.Join(dir, "cib.xml")
-	if err := os.WriteFile(cib, bytes.Replace(empty, []byte("<cib "), []byte(`<cib have-quorum="1" `), 1), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	load := exec.CommandContext(ctx, "crm", "configure", "load", "update", crm)
-	load.Env = append(os.Environ(), "CIB_file="+cib)
-	out, err := load.CombinedOutput()
-	if err != nil || bytes.Contains(out, []byte("ERROR")) || bytes.Contains(out, []byte("p_postgres")) {
+	cib := crmtest.OfflineCIB(t)
+	out, err := crmtest.Load(t, cib, line.String())
+	if err != nil || strings.Contains(out, "ERROR") || strings.Contains(out, "p_postgres") {
 		t.Fatalf("crm configure load: %v\n%s", err, out)
 	}
-	show := exec.CommandContext(ctx, "crm", "configure", "show", "p_postgres")
-	show.Env = load.Env
-	shown, err := show.CombinedOutput()
-	if err != nil || !bytes.Contains(shown, []byte("ocf:qvd:pgsql")) || !bytes.Contains(shown, []byte("check_wal_receiver")) {
+	shown, err := crmtest.Crm(cib, "configure", "show", "p_postgres")
+	if err != nil || !strings.Contains(shown, "ocf:qvd:pgsql") || !strings.Contains(shown, "check_wal_receiver") {
 		t.Fatalf("crm configure show p_postgres: %v\n%s", err, shown)
 	}
 }

@@ -25,7 +25,6 @@ var dynamic = map[string][]string{
 	"fence/xenapi.TestFenceXenapiParams":             {},
 	"fence/xenapi.TestExitCodesAsFenceXenapi":        {"/usr/sbin/fence_xenapi"},
 	"agents/ipaddr.runBin":                           {},
-	"agents/drbd.installedMetadata":                  {},
 	"agents/ipaddr.BenchmarkMonitor":                 {},
 	"agents/ipaddr.TestMetadata":                     {},
 	"bootstrap.exec":                                 {},

@@ -73,22 +73,3 @@ func TestValidateMetadata(t *testing.T) {
 		})
 	}
 }
-
-func TestUpstreamParams(t *testing.T) {
-	params := UpstreamParams(t, "/usr/lib/ocf/resource.d/heartbeat/IPaddr2")
-	byName := map[string]UpstreamParam{}
-	for _, p := range params {
-		byName[p.Name] = p
-	}
-	for _, want := range []UpstreamParam{
-		{Name: "ip", Type: "string"},
-		{Name: "arp_count", Type: "integer", Default: "5"},
-	} {
-		if got := byName[want.Name]; got != want {
-			t.Errorf("IPaddr2's %s: %+v, want %+v", want.Name, got, want)
-		}
-	}
-	if len(params) < 10 {
-		t.Errorf("IPaddr2 has %d parameters, want its many: %+v", len(params), params)
-	}
-}

@@ -2,59 +2,19 @@
 package fencetest
 
 import (
-	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/qvd-ha/qvd-ha/test/crmtest"
 )
-
-// UpstreamParam is one parameter of an installed fence-agents agent.
-type UpstreamParam struct {
-	Name    string
-	Type    string // string, boolean, integer, second, select
-	Default string
-}
-
-// UpstreamParams reads the parameters of an installed fence-agents agent (a
-// path such as /usr/sbin/fence_virsh), old and new spellings alike, so that
-// tests can check that a device configured for it loads on ours.
-func UpstreamParams(t testing.TB, path string) []UpstreamParam {
-	t.Helper()
-	out, err := exec.Command(path, "-o", "metadata").Output()
-	if err != nil {
-		t.Fatalf("%s -o metadata: %v (Debian package fence-agents)", path, err)
-	}
-	var md struct {
-		Params []struct {
-			Name    string `xml:"name,attr"`
-			Content struct {
-				Type    string `xml:"type,attr"`
-				Default string `xml:"default,attr"`
-			} `xml:"content"`
-		} `xml:"parameters>parameter"`
-	}
-	if err := xml.Unmarshal(out, &md); err != nil {
-		t.Fatalf("%s meta-data: %v", path, err)
-	}
-	var ps []UpstreamParam
-	for _, p := range md.Params {
-		ps = append(ps, UpstreamParam{Name: p.Name, Type: p.Content.Type, Default: p.Content.Default})
-	}
-	if len(ps) == 0 {
-		t.Fatalf("%s meta-data: no parameters", path)
-	}
-	return ps
-}
 
 // Run runs the agent under test with name=value lines on stdin, the way
 // Pacemaker's fencer does, and returns its exit code and stderr.
@@ -85,7 +45,7 @@ func CheckTwin(t *testing.T, twin string, ourMetadata []byte, baseline, values m
 		ignored[p.Name] = strings.Contains(p.Shortdesc, "(accepted and ignored:")
 	}
 	debugFile := filepath.Join(t.TempDir(), "debug.log")
-	value := func(p UpstreamParam) string {
+	value := func(p crmtest.Param) string {
 		if v, ok := values[p.Name]; ok {
 			return v
 		}
@@ -109,7 +69,7 @@ func CheckTwin(t *testing.T, twin string, ourMetadata []byte, baseline, values m
 		return b.String() + "action=validate-all\n"
 	}
 	all := maps.Clone(baseline)
-	for _, p := range UpstreamParams(t, twin) {
+	for _, p := range crmtest.UpstreamParams(t, twin, "-o", "metadata") {
 		if p.Name == "action" {
 			continue
 		}
@@ -173,7 +133,7 @@ func Install(t *testing.T, built, path string) {
 func CRMShellAcceptsTwin(t *testing.T, agent, twin string) {
 	t.Helper()
 	args := []string{"configure", "primitive", "f1", "stonith:" + agent, "params"}
-	for _, p := range UpstreamParams(t, twin) {
+	for _, p := range crmtest.UpstreamParams(t, twin, "-o", "metadata") {
 		if p.Name == "action" {
 			continue
 		}
@@ -183,8 +143,8 @@ func CRMShellAcceptsTwin(t *testing.T, agent, twin string) {
 		}
 		args = append(args, p.Name+"="+v)
 	}
-	cib := offlineCIB(t)
-	out, err := crm(t, cib, args...)
+	cib := crmtest.OfflineCIB(t)
+	out, err := crmtest.Crm(cib, args...)
 	if err != nil {
 		t.Errorf("crm %s: %v", strings.Join(args, " "), err)
 	}
@@ -197,38 +157,8 @@ func CRMShellAcceptsTwin(t *testing.T, agent, twin string) {
 			t.Errorf("crm configure primitive with every %s parameter: %s", twin, line)
 		}
 	}
-	out, err = crm(t, cib, "configure", "primitive", "f2", "stonith:"+agent, "params", "plug=x", "no_such_parameter=1")
+	out, err = crmtest.Crm(cib, "configure", "primitive", "f2", "stonith:"+agent, "params", "plug=x", "no_such_parameter=1")
 	if err == nil || !strings.Contains(out, `parameter "no_such_parameter" is not known`) {
 		t.Errorf("crmsh accepted an undeclared parameter (err %v): %s", err, out)
 	}
-}
-
-// crm runs crmsh on a CIB file; it returns the output without colours.
-func crm(t *testing.T, cib string, args ...string) (string, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "/usr/sbin/crm", args...)
-	cmd.Env = append(os.Environ(), "CIB_file="+cib)
-	out, err := cmd.CombinedOutput()
-	return regexp.MustCompile(`\x1b\[[0-9;]*m`).ReplaceAllString(string(out), ""), err
-}
-
-// offlineCIB is an empty, quorate CIB file with fencing disabled, so that
-// crmsh's verification speaks only of the primitive under test.
-func offlineCIB(t *testing.T) string {
-	t.Helper()
-	empty, err := exec.Command("/usr/sbin/cibadmin", "--empty").Output()
-	if err != nil {
-		t.Fatalf("cibadmin --empty: %v", err)
-	}
-	file := filepath.Join(t.TempDir(), "cib.xml")
-	cib := strings.Replace(string(empty), "<cib ", `<cib have-quorum="1" `, 1)
-	if err := os.WriteFile(file, []byte(cib), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := crm(t, file, "configure", "property", "stonith-enabled=false"); err != nil {
-		t.Fatalf("crm configure property: %v\n%s", err, out)
-	}
-	return file
 }

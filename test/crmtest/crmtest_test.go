@@ -1,0 +1,50 @@
+package crmtest
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestUpstreamParams(t *testing.T) {
+	tests := []struct {
+		path string
+		args []string
+		want []Param
+	}{
+		{"/usr/lib/ocf/resource.d/heartbeat/IPaddr2", []string{"meta-data"},
+			[]Param{{Name: "ip", Type: "string"}, {Name: "arp_count", Type: "integer", Default: "5"}}},
+		{"/usr/sbin/fence_xenapi", []string{"-o", "metadata"},
+			[]Param{{Name: "session_url", Type: "string"}, {Name: "plug", Type: "string"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			byName := map[string]Param{}
+			for _, p := range UpstreamParams(t, tt.path, tt.args...) {
+				byName[p.Name] = p
+			}
+			for _, want := range tt.want {
+				if got := byName[want.Name]; got != want {
+					t.Errorf("%s: %+v, want %+v", want.Name, got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestLoad: a primitive of a stock agent loads into the offline CIB, and
+// crmsh still refuses a parameter its meta-data does not declare (the
+// refusal every drop-in test relies on).
+func TestLoad(t *testing.T) {
+	cib := OfflineCIB(t)
+	if out, err := Load(t, cib, "primitive vip ocf:heartbeat:IPaddr2 params ip=192.0.2.10\n"); err != nil || strings.Contains(out, "ERROR") {
+		t.Fatalf("crm configure load: %v\n%s", err, out)
+	}
+	shown, err := Crm(cib, "configure", "show", "vip")
+	if err != nil || !strings.Contains(shown, "ip=192.0.2.10") {
+		t.Fatalf("crm configure show vip: %v\n%s", err, shown)
+	}
+	out, err := Crm(cib, "configure", "primitive", "vip2", "ocf:heartbeat:IPaddr2", "params", "ip=192.0.2.11", "no_such_parameter=1")
+	if err == nil || !strings.Contains(out, `"no_such_parameter" is not known`) {
+		t.Errorf("crmsh accepted an undeclared parameter (err %v): %s", err, out)
+	}
+}
