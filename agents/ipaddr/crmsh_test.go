@@ -41,14 +41,8 @@ func TestCRMShellAcceptsIPaddr2Params(t *testing.T) {
 	if err != nil {
 		t.Errorf("crm %s: %v", strings.Join(args, " "), err)
 	}
-	for _, line := range strings.Split(out, "\n") {
-		// stonith-enabled=false's own warning, which the test set.
-		if strings.Contains(line, "Blind faith") {
-			continue
-		}
-		if strings.Contains(line, "ERROR") || strings.Contains(line, "WARNING") {
-			t.Errorf("crm configure primitive with every IPaddr2 parameter: %s", line)
-		}
+	for _, line := range crmtest.Complaints(out) {
+		t.Errorf("crm configure primitive with every IPaddr2 parameter: %s", line)
 	}
 
 	out, err = crmtest.Crm(cib, "configure", "primitive", "vip2", "ocf:qvd:IPaddr", "params", "ip=192.0.2.101", "netmask=24")

@@ -114,3 +114,18 @@ func RequireInstalled(t testing.TB, path string, ours []byte) {
 		t.Fatalf("%s is missing or not this build (%v): run make install first", path, err)
 	}
 }
+
+// Complaints are the lines of crmsh's output that report a problem, but
+// for the warning about stonith-enabled=false, which OfflineCIB sets.
+func Complaints(out string) []string {
+	var lines []string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "Blind faith") {
+			continue
+		}
+		if strings.Contains(line, "ERROR") || strings.Contains(line, "WARNING") {
+			lines = append(lines, line)
+		}
+	}
+	return lines
+}

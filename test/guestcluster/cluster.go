@@ -492,17 +492,40 @@ func (c *Cluster) WaitOnline(ctx context.Context, n *Node, want ...*Node) error 
 // WaitDatabase waits until DRBD is Promoted on on and the group runs there,
 // as n sees it.
 func (c *Cluster) WaitDatabase(ctx context.Context, n, on *Node) error {
-	return c.Poll(ctx, n, func(s *cluster.State) string {
-		if got, want := strings.Join(s.Where("p_drbd_postgres"), ", "), "Promoted "+on.Name; !strings.Contains(got, want) {
-			return fmt.Sprintf("p_drbd_postgres is %q, want %q", got, want)
-		}
-		for _, r := range cluster.DatabaseResources {
-			if got, want := strings.Join(s.Where(r), ", "), "Started "+on.Name; got != want {
-				return fmt.Sprintf("%s is %q, want %q", r, got, want)
+	return c.Poll(ctx, n, func(s *cluster.State) string { return databaseOn(s, on) })
+}
+
+// WaitDatabaseAnywhere waits until, as n sees it, the database runs on one
+// of the nodes, and returns that node.
+func (c *Cluster) WaitDatabaseAnywhere(ctx context.Context, n *Node) (*Node, error) {
+	var on *Node
+	err := c.Poll(ctx, n, func(s *cluster.State) string {
+		var why []string
+		for _, m := range c.Nodes {
+			msg := databaseOn(s, m)
+			if msg == "" {
+				on = m
+				return ""
 			}
+			why = append(why, msg)
 		}
-		return ""
+		return strings.Join(why, "; ")
 	})
+	return on, err
+}
+
+// databaseOn says why the database does not run on the node: DRBD
+// promoted there and the group started there; "" when it does.
+func databaseOn(s *cluster.State, on *Node) string {
+	if got, want := strings.Join(s.Where("p_drbd_postgres"), ", "), "Promoted "+on.Name; !strings.Contains(got, want) {
+		return fmt.Sprintf("p_drbd_postgres is %q, want %q", got, want)
+	}
+	for _, r := range cluster.DatabaseResources {
+		if got, want := strings.Join(s.Where(r), ", "), "Started "+on.Name; got != want {
+			return fmt.Sprintf("%s is %q, want %q", r, got, want)
+		}
+	}
+	return ""
 }
 
 // DRBD is the node's line of /proc/drbd for minor 0: role, connection and

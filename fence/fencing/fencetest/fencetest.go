@@ -148,14 +148,8 @@ func CRMShellAcceptsTwin(t *testing.T, agent, twin string) {
 	if err != nil {
 		t.Errorf("crm %s: %v", strings.Join(args, " "), err)
 	}
-	for _, line := range strings.Split(out, "\n") {
-		// stonith-enabled=false's own warning.
-		if strings.Contains(line, "Blind faith") {
-			continue
-		}
-		if strings.Contains(line, "ERROR") || strings.Contains(line, "WARNING") {
-			t.Errorf("crm configure primitive with every %s parameter: %s", twin, line)
-		}
+	for _, line := range crmtest.Complaints(out) {
+		t.Errorf("crm configure primitive with every %s parameter: %s", twin, line)
 	}
 	out, err = crmtest.Crm(cib, "configure", "primitive", "f2", "stonith:"+agent, "params", "plug=x", "no_such_parameter=1")
 	if err == nil || !strings.Contains(out, `parameter "no_such_parameter" is not known`) {
