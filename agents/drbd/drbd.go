@@ -249,21 +249,21 @@ const (
 	peerPrimaryUnexpected
 )
 
-// peerPrimaryModes are the values of remove_master_score_if_peer_primary:
-// an OCF boolean or "unexpected", as in ocf:linbit:drbd, which reads any
-// other value as false; here it is refused instead.
-var peerPrimaryModes = map[string]peerPrimary{
-	"unexpected": peerPrimaryUnexpected,
-	"1":          peerPrimaryAlways, "true": peerPrimaryAlways, "yes": peerPrimaryAlways,
-	"on": peerPrimaryAlways, "ja": peerPrimaryAlways, "y": peerPrimaryAlways,
-	"0": peerPrimaryIgnored, "false": peerPrimaryIgnored, "no": peerPrimaryIgnored,
-	"off": peerPrimaryIgnored, "nein": peerPrimaryIgnored, "n": peerPrimaryIgnored,
+// peerPrimaryMode reads remove_master_score_if_peer_primary: an OCF
+// boolean or "unexpected", as in ocf:linbit:drbd, which reads any other
+// value as false; here checkPeerPrimaryMode refuses it instead.
+func peerPrimaryMode(v string) peerPrimary {
+	if strings.EqualFold(v, "unexpected") {
+		return peerPrimaryUnexpected
+	}
+	if b, _ := ocf.ParseBool(v); b {
+		return peerPrimaryAlways
+	}
+	return peerPrimaryIgnored
 }
 
-func peerPrimaryMode(v string) peerPrimary { return peerPrimaryModes[strings.ToLower(v)] }
-
 func checkPeerPrimaryMode(v string) error {
-	if _, ok := peerPrimaryModes[strings.ToLower(v)]; !ok {
+	if _, err := ocf.ParseBool(v); err != nil && !strings.EqualFold(v, "unexpected") {
 		return errors.New("use true, false or unexpected")
 	}
 	return nil

@@ -84,7 +84,7 @@ func (p Params) Int(name string) int {
 // Bool returns a Boolean parameter. Parse has checked it already.
 func (p Params) Bool(name string) bool {
 	p.mustDeclare(name)
-	b, _ := parseBool(p.values[name])
+	b, _ := ParseBool(p.values[name])
 	return b
 }
 
@@ -143,7 +143,7 @@ func (d Param) check(v string) error {
 			return fmt.Errorf("parameter %s=%s is not an integer", d.Name, shown)
 		}
 	case Boolean:
-		if _, err := parseBool(v); err != nil {
+		if _, err := ParseBool(v); err != nil {
 			return fmt.Errorf("parameter %s=%s is not a boolean (use true or false)", d.Name, shown)
 		}
 	}
@@ -159,10 +159,10 @@ func (d Param) check(v string) error {
 	return nil
 }
 
-// parseBool accepts what ocf-shellfuncs' ocf_is_true accepts as true, and
+// ParseBool accepts what ocf-shellfuncs' ocf_is_true accepts as true, and
 // the obvious counterparts as false; anything else is an error rather than a
-// silent false.
-func parseBool(v string) (bool, error) {
+// silent false. Agents use it for parameters that take a boolean or a word.
+func ParseBool(v string) (bool, error) {
 	switch strings.ToLower(v) {
 	case "1", "true", "yes", "on", "ja", "y":
 		return true, nil
