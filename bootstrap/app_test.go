@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // runTool runs the tool in-process and returns its exit code and output.

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
 	"github.com/qvd-ha/qvd-ha/bootstrap/cib"
 	"github.com/qvd-ha/qvd-ha/bootstrap/internal/xmltree"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // The Pacemaker tools apply uses. With CIB_file set in the environment they

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
 	"github.com/qvd-ha/qvd-ha/bootstrap/internal/xmltree"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 	"github.com/qvd-ha/qvd-ha/test/cluster"
 )
 

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
 	"github.com/qvd-ha/qvd-ha/bootstrap/cib"
 	"github.com/qvd-ha/qvd-ha/bootstrap/internal/xmltree"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // liveCIB stands in for a running two-node cluster: CIB_file points every

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
 	"github.com/qvd-ha/qvd-ha/bootstrap/internal/xmltree"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // exec runs a command (crmsh, Pacemaker tools) under a deadline; it returns

@@ -17,7 +17,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/urfave/cli/v2"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
 	"github.com/qvd-ha/qvd-ha/bootstrap/files"
 	"github.com/qvd-ha/qvd-ha/bootstrap/nodeconf"
@@ -25,6 +24,7 @@ import (
 	"github.com/qvd-ha/qvd-ha/bootstrap/secret"
 	"github.com/qvd-ha/qvd-ha/bootstrap/units"
 	"github.com/qvd-ha/qvd-ha/internal/peercred"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // DefaultAdminConn is how db-init reaches PostgreSQL as its superuser: the

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
 	"github.com/qvd-ha/qvd-ha/bootstrap/cib"
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // Where the fencer finds what fence timing needs: the fence agents (their

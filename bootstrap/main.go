@@ -11,7 +11,7 @@ import (
 	"context"
 	"os"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // version is stamped in by the build.

@@ -8,10 +8,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
 	"github.com/qvd-ha/qvd-ha/bootstrap/cib"
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
 	"github.com/qvd-ha/qvd-ha/bootstrap/maintenance"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // DefaultBackupDir is on the node's own disk, not on the replicated or

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 	"github.com/qvd-ha/qvd-ha/test/pgtest"
 )
 

@@ -12,7 +12,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
 	"github.com/qvd-ha/qvd-ha/bootstrap/corosync"
 	"github.com/qvd-ha/qvd-ha/bootstrap/drbdconf"
@@ -20,6 +19,7 @@ import (
 	"github.com/qvd-ha/qvd-ha/bootstrap/hosts"
 	"github.com/qvd-ha/qvd-ha/bootstrap/remote"
 	"github.com/qvd-ha/qvd-ha/bootstrap/timesync"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 var dryRunFlag = &cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print what would be written; change nothing"}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 	"github.com/qvd-ha/qvd-ha/test/pgtest"
 	"github.com/qvd-ha/qvd-ha/test/sshtest"
 )

@@ -7,9 +7,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
 	"github.com/qvd-ha/qvd-ha/bootstrap/storage"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // storageInitUsage is the synopsis and what an administrator must know

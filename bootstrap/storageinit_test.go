@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // blankDisk fakes the probes of a node whose disk carries sigs (wipefs's

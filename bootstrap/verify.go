@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
 	"github.com/qvd-ha/qvd-ha/bootstrap/cib"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // crmVerify is where pacemaker-cli-utils (Debian) and pacemaker-cli (SLES)

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // host is where the agent finds DRBD; tests point it at fixtures.

@@ -12,7 +12,7 @@ import (
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
 	"github.com/qvd-ha/qvd-ha/agents/ocf/ocftest"
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // fakeDRBD stands in for the kernel module and drbd-utils of one node:

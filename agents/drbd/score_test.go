@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 const (

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // Agent is everything an agent's main hands to the runtime.

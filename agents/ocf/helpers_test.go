@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // testAgent is a small but complete agent: every parameter type, a secret,

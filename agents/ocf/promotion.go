@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // Paths of the Pacemaker tools the promotion helpers call. Tests replace the

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // fakeCrm answers crm_attribute and crm_master from a table of outcomes and

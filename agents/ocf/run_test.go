@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 func TestRunMetadata(t *testing.T) {

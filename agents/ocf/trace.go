@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // Tracing follows ocf_start_trace in resource-agents' ocf-shellfuncs, so

@@ -14,8 +14,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
-	"github.com/qvd-ha/qvd-ha/agents/runner"
 	"github.com/qvd-ha/qvd-ha/internal/peercred"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // checkServer connects to this node's server and runs the write check.

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // pollInterval paces the waits for the server to come up or go away.

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
 	"github.com/qvd-ha/qvd-ha/bootstrap/internal/xmltree"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // qvdAgents are the project's agents the CIB uses: where their source is

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // TestRunbookMaintenanceCommands: the runbook's "Managing the Cluster"

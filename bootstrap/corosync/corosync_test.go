@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 func run(t *testing.T, path string, args ...string) (string, error) {

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // drbdadm84 is drbd-utils' 8.4 parser, which drbdadm runs when the kernel's

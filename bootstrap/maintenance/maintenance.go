@@ -24,8 +24,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
 	"github.com/qvd-ha/qvd-ha/bootstrap/files"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // Commands the jobs run; on a node they come from PATH (systemd's default

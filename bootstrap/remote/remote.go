@@ -14,7 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // SSH reaches one host as root with the administrator's ssh set-up.

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // signature is something libblkid recognises on a device: a filesystem,

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // drbdsetupNoResource is drbdsetup's exit status for a resource that is

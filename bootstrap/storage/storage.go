@@ -21,8 +21,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // Spec is this node's storage, from the configuration.

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // Chronyc is chrony's client.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 const synced = `Reference ID    : C0000201 (192.0.2.1)

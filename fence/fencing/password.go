@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // scriptTimeout bounds password_script when login_timeout is disabled.

@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // Exit codes of the fence-agents API. fence-agents' EC_* codes (login

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 func TestParsing(t *testing.T) {

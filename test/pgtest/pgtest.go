@@ -21,8 +21,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/qvd-ha/qvd-ha/agents/runner"
 	"github.com/qvd-ha/qvd-ha/internal/peercred"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // BinDir holds initdb, pg_ctl and postgres; QVD_PG_BINDIR overrides it.

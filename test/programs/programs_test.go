@@ -58,7 +58,7 @@ var through = map[string][]string{
 
 // notExec are sites the scan finds that start nothing: the runner's own
 // exec, whose callers are the sites.
-var notExec = []string{"agents/runner.Run"}
+var notExec = []string{"internal/runner.Run"}
 
 type entry struct {
 	program, pkg, needed, usedBy string
