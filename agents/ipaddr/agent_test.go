@@ -2,48 +2,22 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
 	"github.com/qvd-ha/qvd-ha/agents/ocf/ocftest"
+	"github.com/qvd-ha/qvd-ha/test/gobuild"
 )
 
 // agentBin is the agent built once for the tests that exec it.
 var agentBin string
 
 func TestMain(m *testing.M) {
-	os.Exit(buildAndRun(m))
-}
-
-func buildAndRun(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "qvd-ipaddr-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	// ocf-tester runs meta-data as nobody, who must reach the binary.
-	if err := os.Chmod(dir, 0o755); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	agentBin = filepath.Join(dir, "IPaddr")
-	// Built as the Makefile builds it: static, so that the benchmark
-	// measures what is installed.
-	build := exec.Command("go", "build", "-trimpath", "-o", agentBin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	out, err := build.CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "building the agent: %v\n%s", err, out)
-		return 1
-	}
-	return m.Run()
+	gobuild.Main(m, &agentBin, "IPaddr")
 }
 
 // env turns parameters into OCF_RESKEY_ variables. The action "probe" is a

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf/ocftest"
+	"github.com/qvd-ha/qvd-ha/test/gobuild"
 	"github.com/qvd-ha/qvd-ha/test/pgtest"
 )
 
@@ -19,26 +20,7 @@ import (
 var agentBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "qvd-pgsql-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	// ocf-tester runs meta-data as nobody.
-	if err := os.Chmod(dir, 0o755); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	agentBin = filepath.Join(dir, "pgsql")
-	build := exec.Command("go", "build", "-o", agentBin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0") // as the Makefile builds it
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build the agent: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	gobuild.Main(m, &agentBin, "pgsql")
 }
 
 type result struct {

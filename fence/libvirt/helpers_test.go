@@ -15,6 +15,7 @@ import (
 	"github.com/digitalocean/go-libvirt"
 	"github.com/digitalocean/go-libvirt/socket/dialers"
 
+	"github.com/qvd-ha/qvd-ha/test/gobuild"
 	"github.com/qvd-ha/qvd-ha/test/pgtest"
 	"github.com/qvd-ha/qvd-ha/test/sshtest"
 )
@@ -35,24 +36,15 @@ func testMain(m *testing.M) int {
 			"(Debian packages libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86).\n", err, out)
 		return 1
 	}
-	dir, err := os.MkdirTemp("", "fence_qvd_libvirt")
+	dir, err := os.MkdirTemp("", "qvdtest-domain-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	agentBin = filepath.Join(dir, "fence_qvd_libvirt")
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		goTool = "/usr/local/go/bin/go"
-	}
-	if out, err := exec.Command(goTool, "build", "-o", agentBin, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
-		return 1
-	}
 	domain.dir = dir
 	defer removeDomain()
-	return m.Run()
+	return gobuild.Run(m, &agentBin, "fence_qvd_libvirt")
 }
 
 type result struct {

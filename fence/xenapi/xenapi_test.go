@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qvd-ha/qvd-ha/test/gobuild"
 	"github.com/qvd-ha/qvd-ha/test/xenapisim"
 )
 
@@ -24,21 +24,7 @@ const (
 var agentBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "qvd-fence-xenapi-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	agentBin = filepath.Join(dir, "fence_qvd_xenapi")
-	build := exec.Command("go", "build", "-o", agentBin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	gobuild.Main(m, &agentBin, "fence_qvd_xenapi")
 }
 
 func newPool(t *testing.T) *xenapisim.Pool {
