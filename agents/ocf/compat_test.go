@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/qvd-ha/qvd-ha/agents/ocf/ocftest"
 )
 
 const psqlIgnored = "this agent talks to the server itself and runs no psql."
@@ -91,7 +89,7 @@ func TestIgnoredAndReloadableDescribed(t *testing.T) {
 	if want := "Seconds to wait for the peer. Reloadable: a change takes effect without a restart."; long["wfc"] != want {
 		t.Errorf("wfc longdesc %q, want %q", long["wfc"], want)
 	}
-	ocftest.ValidateMetadata(t, out)
+	// TestMetadataValidatesWithDTD and ...WithRelaxNG validate compatAgent.
 	for _, bad := range []string{"reloadable=", "<deprecated"} {
 		if strings.Contains(string(out), bad) {
 			t.Errorf("meta-data contains %q, which the validators reject", bad)

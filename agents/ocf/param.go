@@ -61,11 +61,14 @@ type Param struct {
 	Check func(value string) error
 }
 
-// Params holds the parsed values of an action's parameters.
+// Params holds the parsed values of an action's parameters. An agent reads
+// them once, in its load function (see Decoded).
 type Params struct {
 	decl   map[string]Param
 	values map[string]string
 	set    map[string]bool
+	// trial, in tests only, records what a load function reads.
+	trial *Trial
 }
 
 // String returns the value of a declared parameter, or its default.
@@ -95,8 +98,14 @@ func (p Params) IsSet(name string) bool {
 }
 
 func (p Params) mustDeclare(name string) {
-	if _, ok := p.decl[name]; !ok {
-		// A programming error in an agent, caught by its tests.
+	_, ok := p.decl[name]
+	if p.trial != nil {
+		p.trial.saw(name, ok)
+		return
+	}
+	if !ok {
+		// A programming error in an agent: ocftest.Decodes fails the
+		// agent's tests on it before it can reach a node.
 		panic("ocf: parameter " + name + " is not declared")
 	}
 }

@@ -1,9 +1,12 @@
 package ocftest
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/qvd-ha/qvd-ha/agents/ocf"
 )
 
 // recorder is a testing.TB that keeps what a check reports instead of
@@ -69,6 +72,57 @@ func TestValidateMetadata(t *testing.T) {
 			}
 			if dtd != tt.dtd || rng != tt.rng {
 				t.Errorf("DTD complained %v (want %v), metadata.rng %v (want %v):\n%s", dtd, tt.dtd, rng, tt.rng, strings.Join(r.errors, "\n"))
+			}
+		})
+	}
+}
+
+var decodeAgent = ocf.Agent{Name: "dummy", Params: []ocf.Param{
+	{Name: "path", Required: true},
+	{Name: "port", Type: ocf.Integer, Default: "5432"},
+	{Name: "psql", Ignored: "not used"},
+}}
+
+type decodeConfig struct {
+	path string
+	port int
+}
+
+func TestDecodes(t *testing.T) {
+	tests := []struct {
+		name string
+		load func(ocf.Params) (decodeConfig, error)
+		set  []string
+		want []string // what the check reports, one substring each
+	}{
+		{"every name declared and read", func(p ocf.Params) (decodeConfig, error) {
+			return decodeConfig{path: p.String("path"), port: p.Int("port")}, nil
+		}, []string{"path=/srv"}, nil},
+		{"a misspelt name", func(p ocf.Params) (decodeConfig, error) {
+			return decodeConfig{path: p.String("path"), port: p.Int("prot")}, nil
+		}, []string{"path=/srv"}, []string{"not declared: prot", "never reads these declared parameters (declare them Ignored, or use them): port"}},
+		{"refused values", func(p ocf.Params) (decodeConfig, error) {
+			c := decodeConfig{path: p.String("path"), port: p.Int("port")}
+			if c.path == "" {
+				return c, errors.New("path is required")
+			}
+			return c, nil
+		}, nil, []string{"refuses []: path is required"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var cfg decodeConfig
+			r := run(t, func(tb testing.TB) { cfg = Decodes(tb, decodeAgent, tt.load, tt.set...) })
+			if len(r.errors) != len(tt.want) {
+				t.Fatalf("reported %q, want %d reports", r.errors, len(tt.want))
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(r.errors[i], w) {
+					t.Errorf("report %q lacks %q", r.errors[i], w)
+				}
+			}
+			if tt.want == nil && (cfg != decodeConfig{path: "/srv", port: 5432}) {
+				t.Errorf("config %+v, want the set path and the default port", cfg)
 			}
 		})
 	}
