@@ -81,7 +81,7 @@ func newApp(stdout, stderr io.Writer, r runner.Runner) *cli.App {
 				Usage: "print the whole CIB as XML, empty status (for crm_verify, crm_simulate, a shadow CIB)",
 				Flags: []cli.Flag{outFlag},
 				Action: withConfig(func(cCtx *cli.Context, c *config.Config) error {
-					note(cCtx, cib.FailoverBudget(c).String())
+					note(cCtx, c.FailoverBudget().String())
 					out, err := cib.Build(c).XML()
 					if err != nil {
 						return fmt.Errorf("render CIB: %w", err)
@@ -94,7 +94,7 @@ func newApp(stdout, stderr io.Writer, r runner.Runner) *cli.App {
 				Usage: "print the CIB configuration in crm shell syntax (for crm configure load update)",
 				Flags: []cli.Flag{outFlag},
 				Action: withConfig(func(cCtx *cli.Context, c *config.Config) error {
-					note(cCtx, cib.FailoverBudget(c).String())
+					note(cCtx, c.FailoverBudget().String())
 					return output(cCtx, []byte(cib.Build(c).CRM()))
 				}),
 			},
@@ -141,7 +141,7 @@ func newApp(stdout, stderr io.Writer, r runner.Runner) *cli.App {
 				Name:  "budget",
 				Usage: "print the worst-case failover time of the configured timers",
 				Action: withConfig(func(cCtx *cli.Context, c *config.Config) error {
-					fmt.Fprint(stdout, cib.FailoverBudget(c))
+					fmt.Fprint(stdout, c.FailoverBudget())
 					return nil
 				}),
 			},

@@ -1,4 +1,4 @@
-package cib
+package config
 
 import (
 	"strings"
@@ -8,22 +8,27 @@ import (
 
 func TestFailoverBudget(t *testing.T) {
 	for _, tc := range []struct {
-		variant                        variant
+		name                           string
+		set                            []string
 		stop, start, service, nodeLoss time.Duration
 		fenceDelay                     time.Duration
 		line                           string
 	}{
-		{variants[0], 130 * time.Second, 250 * time.Second, 400 * time.Second, 326 * time.Second, 5 * time.Second,
+		{"drbd-libvirt", nil, 130 * time.Second, 250 * time.Second, 400 * time.Second, 326 * time.Second, 5 * time.Second,
 			"start:  60 (promote) + 60 (fs) + 10 (ip) + 120 (pgsql) = 250 s"},
 		// XenAPI's longer fence-race delay: a login at the pool master.
-		{variants[1], 130 * time.Second, 250 * time.Second, 400 * time.Second, 331 * time.Second, 10 * time.Second,
+		{"drbd-xenapi", []string{"fencing=xenapi"}, 130 * time.Second, 250 * time.Second, 400 * time.Second, 331 * time.Second, 10 * time.Second,
 			"node loss: 11 (corosync token + consensus) + 10 (priority-fencing-delay) + 60 (fencing timeout) + 250 (start) = 331 s"},
 		// No DRBD: no demote, no promote.
-		{variants[2], 100 * time.Second, 190 * time.Second, 310 * time.Second, 266 * time.Second, 5 * time.Second,
+		{"shared-libvirt", []string{"storage=shared", "shared.device=/dev/sdc"}, 100 * time.Second, 190 * time.Second, 310 * time.Second, 266 * time.Second, 5 * time.Second,
 			"stop:   30 (pgsql) + 10 (ip) + 60 (fs) = 100 s"},
 	} {
-		t.Run(tc.variant.name, func(t *testing.T) {
-			b := FailoverBudget(tc.variant.config(t))
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(nil, tc.name, tc.set)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := c.FailoverBudget()
 			if b.Stop != tc.stop || b.Start != tc.start || b.Service != tc.service || b.NodeLoss != tc.nodeLoss {
 				t.Errorf("stop %s start %s service %s node loss %s", b.Stop, b.Start, b.Service, b.NodeLoss)
 			}

@@ -1,11 +1,9 @@
-package cib
+package config
 
 import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/qvd-ha/qvd-ha/bootstrap/config"
 )
 
 // FencingTimeout is Pacemaker's default for one fencing action
@@ -21,8 +19,8 @@ type Budget struct {
 	lines                        []string
 }
 
-// FailoverBudget computes the budget of c's timers.
-func FailoverBudget(c *config.Config) Budget {
+// FailoverBudget is the budget of c's timers.
+func (c *Config) FailoverBudget() Budget {
 	t := c.Timers
 	var b Budget
 	term := func(sum *time.Duration, what string, d time.Duration) string {
@@ -32,7 +30,7 @@ func FailoverBudget(c *config.Config) Budget {
 	var stop, start []string
 	b.Detect = t.PgSQL.Monitor + t.PgSQL.MonitorTimeout
 	stop = append(stop, term(&b.Stop, "pgsql", t.PgSQL.Stop), term(&b.Stop, "ip", t.IP.Stop), term(&b.Stop, "fs", t.FS.Stop))
-	if c.Storage == config.StorageDRBD {
+	if c.Storage == StorageDRBD {
 		stop = append(stop, term(&b.Stop, "demote", t.DRBDDemote))
 		start = append(start, term(&b.Start, "promote", t.DRBDPromote))
 	}
