@@ -21,6 +21,8 @@ type Options struct {
 	verboseFlags int
 	// password is the resolved secret; see resolvePassword.
 	password string
+	// trial, in tests only, records what an agent's load function reads.
+	trial *Trial
 }
 
 func newOptions(decls []Option) *Options {
@@ -198,9 +200,17 @@ func (o *Options) validate() error {
 }
 
 // lookup returns the declaration or panics: asking for an undeclared option
-// is a programming error in an agent, caught by its first test.
+// is a programming error in an agent, which fencetest.Decodes fails the
+// agent's tests on before it can reach a node.
 func (o *Options) lookup(name string) *Option {
 	d, ok := o.byName[normalise(name)]
+	if o.trial != nil {
+		o.trial.saw(name, d, ok)
+		if !ok {
+			return &Option{Name: name}
+		}
+		return d
+	}
 	if !ok {
 		panic("fencing: option " + name + " is not declared")
 	}
