@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
+	"github.com/qvd-ha/qvd-ha/internal/drbdstate"
 	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
@@ -79,30 +80,21 @@ func (r *resource) adm(ctx context.Context, args ...string) (runner.Result, erro
 	return r.req.Run.Run(ctx, runner.Cmd{Path: r.drbdadm, Args: args})
 }
 
-// state reads the resource's state from the kernel, and the minors of its
-// devices. A DRBD module that is not loaded means the resource is down.
-func (r *resource) state(ctx context.Context) (State, []int, error) {
+// state reads the resource's state from the kernel. A DRBD module that is
+// not loaded means the resource is down.
+func (r *resource) state(ctx context.Context) (drbdstate.Resource, error) {
 	if _, err := os.Stat(r.procDRBD); errors.Is(err, fs.ErrNotExist) {
-		return State{}, nil, nil
+		return drbdstate.Resource{}, nil
 	}
 	res, err := r.req.Run.Run(ctx, runner.Cmd{Path: r.drbdsetup, Args: []string{"events2", "--now", r.name}})
 	var exit *runner.ExitError
 	if errors.As(err, &exit) && (strings.Contains(exit.Stderr, "No such resource") || strings.Contains(exit.Stderr, "not known")) {
-		return State{}, nil, nil
+		return drbdstate.Resource{}, nil
 	}
 	if err != nil {
-		return State{}, nil, fmt.Errorf("read DRBD state: %w", err)
+		return drbdstate.Resource{}, fmt.Errorf("read DRBD state: %w", err)
 	}
-	// A resource that is down prints only "exists -".
-	if strings.TrimSpace(strings.ReplaceAll(string(res.Stdout), "exists -", "")) == "" {
-		return State{}, nil, nil
-	}
-	s, err := parseEvents2(string(res.Stdout))
-	var minors []int
-	for _, v := range s.Volumes {
-		minors = append(minors, v.Minor)
-	}
-	return s, minors, err
+	return drbdstate.ParseEvents2(string(res.Stdout))
 }
 
 func (r *resource) monitor(ctx context.Context) error {
@@ -113,17 +105,17 @@ func (r *resource) monitor(ctx context.Context) error {
 			return ocf.Result(ocf.NotRunning)
 		}
 	}
-	s, minors, err := r.state(ctx)
+	s, err := r.state(ctx)
 	if err != nil {
 		return err
 	}
-	if !s.Configured {
+	if !s.Up {
 		return ocf.Result(ocf.NotRunning)
 	}
-	if s.Conn == "StandAlone" {
-		if log, err := readKmsg(r.kmsg); err != nil {
+	if s.Conn == drbdstate.StandAlone {
+		if log, err := drbdstate.ReadKernelLog(r.kmsg); err != nil {
 			r.log.Warnf("cannot check for split brain: %v", err)
-		} else if sb, line := splitBrain(log, r.name, minors); sb {
+		} else if sb, line := drbdstate.SplitBrain(log, r.name, s.Minors()); sb {
 			return r.reportSplitBrain(ctx, s, line)
 		}
 	}
@@ -141,9 +133,9 @@ func (r *resource) monitor(ctx context.Context) error {
 // once both sides are UpToDate: a fencing constraint left behind would
 // otherwise keep the peer from being promoted. The handler's outcome does
 // not change the monitor's: it is a clean-up.
-func (r *resource) maybeUnfence(ctx context.Context, s State) {
+func (r *resource) maybeUnfence(ctx context.Context, s drbdstate.Resource) {
 	if !r.req.Params.Bool("unfence_if_all_uptodate") ||
-		!s.allDisks(func(v Volume) bool { return v.Disk == "UpToDate" && v.PeerDisk == "UpToDate" }) {
+		!s.AllDisks(func(v drbdstate.Volume) bool { return v.Disk == "UpToDate" && v.PeerDisk == "UpToDate" }) {
 		return
 	}
 	_, err := r.req.Run.Run(ctx, runner.Cmd{Path: r.drbdadm, Args: []string{"-c", r.conf, "unfence-peer", r.name},
@@ -153,7 +145,7 @@ func (r *resource) maybeUnfence(ctx context.Context, s State) {
 	}
 }
 
-func (r *resource) reportSplitBrain(ctx context.Context, s State, line string) error {
+func (r *resource) reportSplitBrain(ctx context.Context, s drbdstate.Resource, line string) error {
 	howto := fmt.Sprintf("resolve by hand: on the node whose changes are to be DISCARDED run "+
 		"'drbdadm secondary %[1]s; drbdadm connect --discard-my-data %[1]s', then on the other node 'drbdadm connect %[1]s'", r.name)
 	r.log.Errorf("DRBD split brain on %s (%s); %s", r.name, line, howto)
@@ -170,7 +162,7 @@ func (r *resource) reportSplitBrain(ctx context.Context, s State, line string) e
 }
 
 // updateScore sets or removes this node's promotion score.
-func (r *resource) updateScore(ctx context.Context, s State) error {
+func (r *resource) updateScore(ctx context.Context, s drbdstate.Resource) error {
 	if r.peerPrimaryRemovesScore(ctx, s) {
 		return r.setScore(ctx, 0)
 	}
@@ -181,10 +173,10 @@ func (r *resource) updateScore(ctx context.Context, s State) error {
 // Secondary connected to a healthy Primary peer gets no score, always or
 // only when Pacemaker knows of no promoted instance (a cluster split that
 // DRBD's link survived).
-func (r *resource) peerPrimaryRemovesScore(ctx context.Context, s State) bool {
+func (r *resource) peerPrimaryRemovesScore(ctx context.Context, s drbdstate.Resource) bool {
 	mode := peerPrimaryMode(r.req.Params.String("remove_master_score_if_peer_primary"))
 	if mode == peerPrimaryIgnored || s.Role == "Primary" || !s.Connected() || s.PeerRole != "Primary" ||
-		!s.allDisks(func(v Volume) bool { return v.PeerDisk == "UpToDate" }) {
+		!s.AllDisks(func(v drbdstate.Volume) bool { return v.PeerDisk == "UpToDate" }) {
 		return false
 	}
 	if mode == peerPrimaryAlways {
@@ -273,11 +265,11 @@ func (r *resource) start(ctx context.Context) error {
 	if err := r.validate(ctx); err != nil {
 		return err
 	}
-	s, _, err := r.state(ctx)
+	s, err := r.state(ctx)
 	if err != nil {
 		return err
 	}
-	if !s.Configured {
+	if !s.Up {
 		if err := r.loadModule(ctx); err != nil {
 			return err
 		}
@@ -308,11 +300,11 @@ func (r *resource) loadModule(ctx context.Context) error {
 
 // waitForPeer waits up to wfc_timeout for the connection, within the
 // operation's deadline. Not reaching the peer is no failure: it may be down.
-func (r *resource) waitForPeer(ctx context.Context) (State, error) {
+func (r *resource) waitForPeer(ctx context.Context) (drbdstate.Resource, error) {
 	wait := time.Duration(r.req.Params.Int("wfc_timeout")) * time.Second
 	limit := time.After(wait)
 	for {
-		s, _, err := r.state(ctx)
+		s, err := r.state(ctx)
 		if err != nil || s.Connected() || wait <= 0 {
 			return s, err
 		}
@@ -328,11 +320,11 @@ func (r *resource) waitForPeer(ctx context.Context) (State, error) {
 }
 
 func (r *resource) stop(ctx context.Context) error {
-	s, _, err := r.state(ctx)
+	s, err := r.state(ctx)
 	if err != nil {
 		return err
 	}
-	if s.Configured {
+	if s.Up {
 		if s.Role == "Primary" {
 			if err := r.demote(ctx); err != nil {
 				return err
@@ -373,11 +365,11 @@ func (r *resource) demote(ctx context.Context) error {
 func (r *resource) switchRole(ctx context.Context, role, verb string) error {
 	failEarly := verb == "primary" && r.req.Params.Bool("fail_promote_early_if_peer_primary") && r.promotedMax() == 1
 	for tries := 0; ; tries++ {
-		s, _, err := r.state(ctx)
+		s, err := r.state(ctx)
 		if err != nil {
 			return err
 		}
-		if !s.Configured {
+		if !s.Up {
 			return ocf.Fail(ocf.NotRunning, "DRBD resource %s is not up", r.name)
 		}
 		if s.Role == role {
@@ -416,8 +408,8 @@ func (r *resource) notify(ctx context.Context) error {
 	if n.Type != "post" {
 		return nil
 	}
-	s, _, err := r.state(ctx)
-	if err != nil || !s.Configured {
+	s, err := r.state(ctx)
+	if err != nil || !s.Up {
 		return err
 	}
 	if n.Operation == "start" && !s.Connected() && s.Conn != "StandAlone" {
@@ -452,17 +444,17 @@ func (r *resource) reload(ctx context.Context) error {
 	if err := r.validate(ctx); err != nil {
 		return err
 	}
-	s, _, err := r.state(ctx)
+	s, err := r.state(ctx)
 	if err != nil {
 		return err
 	}
-	if !s.Configured {
+	if !s.Up {
 		return ocf.Fail(ocf.NotRunning, "DRBD resource %s is not up: nothing to reload", r.name)
 	}
 	if _, err := r.adm(ctx, "adjust"); err != nil {
 		return ocf.Fail(ocf.ErrGeneric, "drbdadm adjust %s: %v", r.name, err)
 	}
-	if s, _, err = r.state(ctx); err != nil {
+	if s, err = r.state(ctx); err != nil {
 		return err
 	}
 	return r.updateScore(ctx, s)
@@ -478,16 +470,16 @@ func (r *resource) checkModuleVersion() error {
 	if err != nil {
 		return ocf.Fail(ocf.ErrGeneric, "DRBD module version: %v", err)
 	}
-	have, err := moduleVersion(string(raw))
+	have, err := drbdstate.ModuleVersion(string(raw))
 	if err != nil {
 		return ocf.Fail(ocf.ErrGeneric, "DRBD module version in %s: %v", r.procDRBD, err)
 	}
-	ge, _ := parseVersion(r.req.Params.String("require_drbd_module_version_ge")) // checked by the runtime
-	lt, _ := parseVersion(r.req.Params.String("require_drbd_module_version_lt"))
-	if have.less(ge) {
+	ge, _ := drbdstate.ParseVersion(r.req.Params.String("require_drbd_module_version_ge")) // checked by the runtime
+	lt, _ := drbdstate.ParseVersion(r.req.Params.String("require_drbd_module_version_lt"))
+	if have.Less(ge) {
 		return ocf.Fail(ocf.ErrInstalled, "the DRBD module is version %s, require_drbd_module_version_ge is %s", have, ge)
 	}
-	if !have.less(lt) {
+	if !have.Less(lt) {
 		return ocf.Fail(ocf.ErrInstalled, "the DRBD module is version %s, require_drbd_module_version_lt is %s", have, lt)
 	}
 	return nil

@@ -12,13 +12,15 @@ import (
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
 	"github.com/qvd-ha/qvd-ha/agents/ocf/ocftest"
+	"github.com/qvd-ha/qvd-ha/internal/drbdstate"
 	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // fakeDRBD stands in for the kernel module and drbd-utils of one node:
 // commands change its state and drbdsetup events2 renders it in the format
-// captured from DRBD 8.4 in testdata/drbd84. It is a test double; the
-// captured outputs themselves are parsed in TestCapturedStates.
+// captured from DRBD 8.4 in internal/drbdstate/testdata/drbd84. It is a
+// test double; the captured outputs themselves are scored in
+// TestCapturedStates.
 type fakeDRBD struct {
 	t          testing.TB
 	dir        string
@@ -300,25 +302,28 @@ func TestPromoteRetries(t *testing.T) {
 
 func TestPromotionScores(t *testing.T) {
 	sc := Scores{0, 10, 1000, 10000}
-	vol := func(disk, peer string) []Volume { return []Volume{{Minor: 0, Disk: disk, PeerDisk: peer}} }
+	vol := func(disk, peer string) []drbdstate.Volume {
+		return []drbdstate.Volume{{Minor: 0, Disk: disk, PeerDisk: peer}}
+	}
+	type State = drbdstate.Resource
 	cases := []struct {
 		name string
 		s    State
 		want int
 	}{
 		{"down", State{}, 0},
-		{"Primary, all UpToDate", State{Configured: true, Role: "Primary", Conn: "Connected", Volumes: vol("UpToDate", "UpToDate")}, 10000},
-		{"Primary, peer unknown", State{Configured: true, Role: "Primary", Conn: "WFConnection", Volumes: vol("UpToDate", "DUnknown")}, 10000},
-		{"Secondary UpToDate, peer known", State{Configured: true, Role: "Secondary", Conn: "Connected", Volumes: vol("UpToDate", "UpToDate")}, 10000},
-		{"Secondary UpToDate, peer Outdated and gone", State{Configured: true, Role: "Secondary", Conn: "StandAlone", Volumes: vol("UpToDate", "Outdated")}, 10000},
-		{"Secondary UpToDate, peer unknown", State{Configured: true, Role: "Secondary", Conn: "WFConnection", Volumes: vol("UpToDate", "DUnknown")}, 1000},
-		{"only the peer UpToDate", State{Configured: true, Role: "Secondary", Conn: "Connected", Volumes: vol("Inconsistent", "UpToDate")}, 10},
-		{"Outdated here, peer unknown", State{Configured: true, Role: "Secondary", Conn: "WFConnection", Volumes: vol("Outdated", "DUnknown")}, 0},
-		{"Consistent only", State{Configured: true, Role: "Secondary", Conn: "StandAlone", Volumes: vol("Consistent", "DUnknown")}, 0},
-		{"both Inconsistent", State{Configured: true, Role: "Secondary", Conn: "Connected", Volumes: vol("Inconsistent", "Inconsistent")}, 0},
-		{"Diskless", State{Configured: true, Role: "Secondary", Conn: "Connected", Volumes: vol("Diskless", "UpToDate")}, 10},
-		{"one of two volumes Inconsistent", State{Configured: true, Role: "Secondary", Conn: "WFConnection",
-			Volumes: []Volume{{Disk: "UpToDate", PeerDisk: "DUnknown"}, {Minor: 1, Disk: "Inconsistent", PeerDisk: "DUnknown"}}}, 0},
+		{"Primary, all UpToDate", State{Up: true, Role: "Primary", Conn: "Connected", Volumes: vol("UpToDate", "UpToDate")}, 10000},
+		{"Primary, peer unknown", State{Up: true, Role: "Primary", Conn: "WFConnection", Volumes: vol("UpToDate", "DUnknown")}, 10000},
+		{"Secondary UpToDate, peer known", State{Up: true, Role: "Secondary", Conn: "Connected", Volumes: vol("UpToDate", "UpToDate")}, 10000},
+		{"Secondary UpToDate, peer Outdated and gone", State{Up: true, Role: "Secondary", Conn: "StandAlone", Volumes: vol("UpToDate", "Outdated")}, 10000},
+		{"Secondary UpToDate, peer unknown", State{Up: true, Role: "Secondary", Conn: "WFConnection", Volumes: vol("UpToDate", "DUnknown")}, 1000},
+		{"only the peer UpToDate", State{Up: true, Role: "Secondary", Conn: "Connected", Volumes: vol("Inconsistent", "UpToDate")}, 10},
+		{"Outdated here, peer unknown", State{Up: true, Role: "Secondary", Conn: "WFConnection", Volumes: vol("Outdated", "DUnknown")}, 0},
+		{"Consistent only", State{Up: true, Role: "Secondary", Conn: "StandAlone", Volumes: vol("Consistent", "DUnknown")}, 0},
+		{"both Inconsistent", State{Up: true, Role: "Secondary", Conn: "Connected", Volumes: vol("Inconsistent", "Inconsistent")}, 0},
+		{"Diskless", State{Up: true, Role: "Secondary", Conn: "Connected", Volumes: vol("Diskless", "UpToDate")}, 10},
+		{"one of two volumes Inconsistent", State{Up: true, Role: "Secondary", Conn: "WFConnection",
+			Volumes: []drbdstate.Volume{{Disk: "UpToDate", PeerDisk: "DUnknown"}, {Minor: 1, Disk: "Inconsistent", PeerDisk: "DUnknown"}}}, 0},
 	}
 	for _, c := range cases {
 		if got := promotionScore(c.s, sc); got != c.want {
@@ -352,26 +357,6 @@ func TestSplitBrain(t *testing.T) {
 				t.Fatalf("a split-brain Secondary keeps promotion score %q", f.score)
 			}
 		})
-	}
-}
-
-func TestSplitBrainLogMatching(t *testing.T) {
-	cases := []struct {
-		name string
-		log  []string
-		want bool
-	}{
-		{"none", []string{"block drbd0: conn( WFConnection -> Connected )"}, false},
-		{"8.4 unresolved", []string{"block drbd0: Split-Brain detected but unresolved, dropping connection!"}, true},
-		{"auto-resolved", []string{"block drbd0: Split-Brain detected, 1 primaries, automatically solved. Sync from this node"}, false},
-		{"resolved later", []string{"block drbd0: Split-Brain detected but unresolved, dropping connection!", "block drbd0: conn( WFReportParams -> Connected ) disk( Outdated -> Inconsistent )"}, false},
-		{"another device", []string{"block drbd10: Split-Brain detected but unresolved, dropping connection!"}, false},
-		{"DRBD 9 form", []string{"drbd r0/0 drbd0 peer: Split-Brain detected but unresolved, dropping connection!"}, true},
-	}
-	for _, c := range cases {
-		if got, _ := splitBrain(c.log, "r0", []int{0}); got != c.want {
-			t.Errorf("%s: split brain %v, want %v", c.name, got, c.want)
-		}
 	}
 }
 
@@ -424,9 +409,9 @@ func TestNotifyPostStartReconnects(t *testing.T) {
 	expectRC(t, f.call("notify", "OCF_RESKEY_CRM_meta_notify_type=pre", "OCF_RESKEY_CRM_meta_notify_operation=promote"), ocf.Success, "")
 }
 
-// TestCapturedStates parses drbdsetup events2 --now as captured from real
-// DRBD 8.4 (testdata/drbd84/SOURCES.md) and as LINBIT documents it for
-// DRBD 9 (testdata/drbd9/SOURCES.md), and scores each state.
+// TestCapturedStates scores drbdsetup events2 --now as captured from real
+// DRBD 8.4 and as written by hand for DRBD 9 (internal/drbdstate/testdata,
+// SOURCES.md in each directory).
 func TestCapturedStates(t *testing.T) {
 	cases := []struct {
 		file                 string
@@ -447,35 +432,21 @@ func TestCapturedStates(t *testing.T) {
 		{"drbd9/primary-connected.txt", "Primary", "Secondary", "Connected", "UpToDate", "UpToDate", 10000},
 	}
 	for _, c := range cases {
-		raw, err := os.ReadFile("testdata/" + c.file)
+		raw, err := os.ReadFile(filepath.Join("..", "..", "internal", "drbdstate", "testdata", c.file))
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := parseEvents2(string(raw))
+		s, err := drbdstate.ParseEvents2(string(raw))
 		if err != nil {
 			t.Fatalf("%s: %v", c.file, err)
 		}
 		got := []string{s.Role, s.PeerRole, s.Conn, s.Volumes[0].Disk, s.Volumes[0].PeerDisk}
 		want := []string{c.role, c.peerRole, c.conn, c.disk, c.peerDisk}
-		if fmt.Sprint(got) != fmt.Sprint(want) || !s.Configured || len(s.Volumes) != 1 {
+		if fmt.Sprint(got) != fmt.Sprint(want) || !s.Up || len(s.Volumes) != 1 {
 			t.Errorf("%s: parsed %v (%d volumes), want %v", c.file, got, len(s.Volumes), want)
 		}
 		if score := promotionScore(s, Scores{0, 10, 1000, 10000}); score != c.score {
 			t.Errorf("%s: score %d, want %d", c.file, score, c.score)
-		}
-	}
-}
-
-// TestCapturedSplitBrain reads the kernel log of both guests of a real
-// DRBD 8.4 split brain.
-func TestCapturedSplitBrain(t *testing.T) {
-	for _, node := range []string{"node1", "node2"} {
-		raw, err := os.ReadFile("testdata/drbd84/splitbrain-" + node + ".dmesg.txt")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if sb, line := splitBrain(strings.Split(string(raw), "\n"), "r0", []int{0}); !sb || !strings.Contains(line, "Split-Brain detected") {
-			t.Errorf("%s: split brain not found in the captured kernel log", node)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
+	"github.com/qvd-ha/qvd-ha/internal/drbdstate"
 )
 
 // version is stamped in by the build.
@@ -40,10 +41,10 @@ var params = []ocf.Param{
 	{Name: "unfence_extra_args", Default: "--quiet --flock-required --flock-timeout 0 --unfence-only-if-owner-match", Reloadable: true, Short: "Extra arguments for the unfence-peer handler",
 		Long: "Passed to DRBD's unfence-peer handler as OCF_RESKEY_unfence_extra_args, as ocf:linbit:drbd does; the handler reads them from its environment."},
 	{Name: "require_drbd_module_version_ge", Default: "8.0.0", Reloadable: true, Short: "Lowest DRBD module version accepted",
-		Check: func(v string) error { _, err := parseVersion(v); return err },
+		Check: func(v string) error { _, err := drbdstate.ParseVersion(v); return err },
 		Long:  "validate-all and start fail (not installed) when the loaded DRBD kernel module is older than this x.y.z version, for example after a kernel update brought another DRBD. validate-all checks only a loaded module; start loads it first."},
 	{Name: "require_drbd_module_version_lt", Default: "10.0.0", Reloadable: true, Short: "DRBD module versions from this one are refused",
-		Check: func(v string) error { _, err := parseVersion(v); return err },
+		Check: func(v string) error { _, err := drbdstate.ParseVersion(v); return err },
 		Long:  "validate-all and start fail (not installed) when the loaded DRBD kernel module's version is this x.y.z or later; 9.0.0 requires DRBD 8.4."},
 	{Name: "connect_only_after_promote", Type: ocf.Boolean, Default: "false", Reloadable: true, Short: "Not supported: must be false",
 		Long: "ocf:linbit:drbd's mode for stacked resources without fencing, which keeps the resource disconnected until promoted. ocf:qvd:drbd always connects on start, and the runbook fences; true fails validate-all and start (not configured) rather than being ignored."},

@@ -9,24 +9,18 @@ import (
 )
 
 // CaptureEnv names the directory that receives the fixtures, normally
-// agents/drbd/testdata/drbd84. Unset, nothing is recorded.
+// internal/drbdstate/testdata/drbd84. Unset, nothing is recorded.
 const CaptureEnv = "QVD_DRBD_CAPTURE"
 
 // stateCommands are recorded in every state: file suffix and command.
-// The plain drbdsetup of drbd-utils 9 and its 8.4 flavour, which drbdadm
-// calls on an 8.4 kernel, are both recorded since they differ.
+// They are what internal/drbdstate reads, and its tests read every file.
 var stateCommands = []struct{ suffix, cmd string }{
 	{"", "cat /proc/drbd"},
 	{"role", "drbdadm role " + res},
 	{"cstate", "drbdadm cstate " + res},
 	{"dstate", "drbdadm dstate " + res},
-	{"drbdadm-sh-status", "drbdadm sh-status " + res},
-	{"drbdsetup-sh-status", "drbdsetup sh-status " + res},
-	{"drbdsetup84-sh-status", "/usr/lib/drbd/drbdsetup-84 sh-status " + res},
 	{"drbdsetup-events2", "drbdsetup events2 --now " + res},
-	{"drbdsetup84-events2", "/usr/lib/drbd/drbdsetup-84 events2 --now " + res},
 	{"drbdsetup-status", "drbdsetup status " + res},
-	{"drbdsetup84-status", "/usr/lib/drbd/drbdsetup-84 status " + res},
 }
 
 // capture records, per state, what the guests printed: stdout in files,
@@ -103,7 +97,7 @@ func (c *capture) writeSources(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("# DRBD 8.4 fixtures: captured from real DRBD\n\n")
 	b.WriteString("Every file below is the stdout of the command in its row, run in a qemu guest of `test/drbd`\n" +
-		"(`" + CaptureEnv + "=$PWD/agents/drbd/testdata/drbd84 go test -count=1 -run TestDRBD84 ./test/drbd/`), two guests\n" +
+		"(`" + CaptureEnv + "=$PWD/internal/drbdstate/testdata/drbd84 go test -count=1 -run TestDRBD84 ./test/drbd/`), two guests\n" +
 		"node1 and node2 replicating resource `r0` (protocol C, /dev/drbd0 on /dev/vdb, 64 MiB, internal meta-data) over\n" +
 		"192.0.2.1-2:7788. Nothing was edited. The files without an extension part (`<state>.txt`) hold `cat /proc/drbd`.\n" +
 		"Exit codes and stderr are those the commands returned; a row without a file printed nothing on stdout.\n\n")
