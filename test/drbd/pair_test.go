@@ -3,14 +3,17 @@ package drbd
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/qvd-ha/qvd-ha/internal/drbdstate"
 	"github.com/qvd-ha/qvd-ha/test/guest"
 )
 
 const res = "r0"
+
+// minor is the device of res, /dev/drbd0.
+const minor = 0
 
 // drbdConf is written to /etc/drbd.conf in both guests, with a fixed
 // resync rate (the 8.4 default is a dynamic controller) slow enough for the
@@ -63,25 +66,25 @@ func (n *node) must(cmd string) string {
 	return out
 }
 
-// state is what drbdadm says about the resource, e.g.
+// state is the resource's device line of /proc/drbd in drbdadm's words
+// (drbdadm role, cstate and dstate print the same), e.g.
 // {"Primary/Secondary", "Connected", "UpToDate/UpToDate"}.
 type state struct{ role, cstate, dstate string }
 
 func (s state) String() string { return fmt.Sprintf("%s %s %s", s.role, s.cstate, s.dstate) }
 
+// state reads /proc/drbd once, so that the three parts are of one moment.
 func (n *node) state() (state, error) {
-	var s state
-	for _, f := range []struct {
-		dst *string
-		cmd string
-	}{{&s.role, "role"}, {&s.cstate, "cstate"}, {&s.dstate, "dstate"}} {
-		out, err := n.Output(n.ctx, "drbdadm "+f.cmd+" "+res)
-		if err != nil {
-			return s, err
-		}
-		*f.dst = strings.TrimSpace(out)
+	out, err := n.Output(n.ctx, "cat /proc/drbd")
+	if err != nil {
+		return state{}, err
 	}
-	return s, nil
+	for _, d := range drbdstate.ProcDevices(out) {
+		if d.Minor == minor && d.CState != "Unconfigured" {
+			return state{d.Role + "/" + d.PeerRole, d.CState, d.Disk + "/" + d.PeerDisk}, nil
+		}
+	}
+	return state{}, fmt.Errorf("%s: resource %s is down: no drbd%d in /proc/drbd", n.Name, res, minor)
 }
 
 // snapshot is the state, or why there is none (the resource is down).

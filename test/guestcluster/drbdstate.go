@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/qvd-ha/qvd-ha/internal/drbdstate"
 )
 
 // drbdClone is the promotable clone's primitive in the bootstrap's CIB.
@@ -40,24 +42,17 @@ func (c *Cluster) PromotionScore(ctx context.Context, n, on *Node) (string, erro
 // state in a /proc/drbd line of DRBD 8.4; "" is no score. It is the
 // test's own reading of the table, not the agent's code.
 func documentedScore(line string) string {
-	field := func(key string) (string, string) {
-		for _, f := range strings.Fields(line) {
-			if v, ok := strings.CutPrefix(f, key+":"); ok {
-				local, peer, _ := strings.Cut(v, "/")
-				return local, peer
-			}
-		}
-		return "", ""
+	devs := drbdstate.ProcDevices(line)
+	if len(devs) == 0 {
+		return "" // unconfigured
 	}
-	role, _ := field("ro")
-	disk, peerDisk := field("ds")
-	cs, _ := field("cs")
+	d := devs[0]
 	switch {
-	case disk == "UpToDate" && (role == "Primary" || peerDisk != "DUnknown"):
+	case d.Disk == "UpToDate" && (d.Role == "Primary" || d.PeerDisk != "DUnknown"):
 		return "10000"
-	case disk == "UpToDate":
+	case d.Disk == "UpToDate":
 		return "1000"
-	case cs != "StandAlone" && cs != "WFConnection" && peerDisk == "UpToDate":
+	case d.CState != "StandAlone" && d.CState != "WFConnection" && d.PeerDisk == "UpToDate":
 		return "10"
 	}
 	return "" // Consistent scores 0, which removes the score; anything else has none
