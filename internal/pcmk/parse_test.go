@@ -1,0 +1,167 @@
+package pcmk
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// fixture reads a captured output from testdata (SOURCES.md says how each
+// was made).
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func TestParseStatus(t *testing.T) {
+	tests := []struct {
+		fixture  string
+		where    map[string]string // resource -> Where joined by ", "
+		failures []Failure
+		attrs    map[string]string // node/name -> value
+	}{
+		{"crm_mon-running.xml",
+			map[string]string{
+				"p_postgres":      "Started qvddb1",
+				"p_fs_postgres":   "Started qvddb1",
+				"p_fence_qvddb1":  "Started qvddb2",
+				"p_ping":          "Started qvddb1, Started qvddb2",
+				"p_drbd_postgres": "Promoted qvddb1, Unpromoted qvddb2",
+				"g_postgres":      "", // groups and clones are flattened away
+				"nosuch":          "",
+			},
+			nil,
+			map[string]string{"qvddb1/pingd": "2000", "qvddb2/master-p_drbd_postgres": "10000", "qvddb1/nosuch": ""}},
+		{"crm_mon-failed.xml",
+			map[string]string{"p_postgres": "Started qvddb1"},
+			[]Failure{{OpKey: "p_postgres_monitor_10000", Node: "qvddb1"}},
+			nil},
+		{"crm_mon-stopped.xml",
+			map[string]string{"p_postgres": "", "p_drbd_postgres": ""},
+			nil,
+			map[string]string{"qvddb1/pingd": ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture, func(t *testing.T) {
+			s, err := ParseStatus(fixture(t, tt.fixture))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, node := range []string{"qvddb1", "qvddb2"} {
+				if online, known := s.Online(node); !online || !known {
+					t.Errorf("%s: online %v, known %v; want both", node, online, known)
+				}
+			}
+			if online, known := s.Online("qvddb3"); online || known {
+				t.Errorf("qvddb3: online %v, known %v; want neither", online, known)
+			}
+			for rsc, want := range tt.where {
+				if got := strings.Join(s.Where(rsc), ", "); got != want {
+					t.Errorf("%s is %q, want %q", rsc, got, want)
+				}
+			}
+			if !slices.Equal(s.Failures, tt.failures) {
+				t.Errorf("failures %+v, want %+v", s.Failures, tt.failures)
+			}
+			for key, want := range tt.attrs {
+				node, name, _ := strings.Cut(key, "/")
+				if got := s.Attribute(node, name); got != want {
+					t.Errorf("attribute %s of %s is %q, want %q", name, node, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestParseStatusRefuses(t *testing.T) {
+	for name, out := range map[string]string{
+		"crm_mon with CIB_file naming no file (exit 0)": string(fixture(t, "crm_mon-no-cib.xml")),
+		"not XML": "Could not connect to the CIB",
+		"empty":   "",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if s, err := ParseStatus([]byte(out)); err == nil {
+				t.Errorf("no error, status %+v", s)
+			}
+		})
+	}
+	_, err := ParseStatus(fixture(t, "crm_mon-no-cib.xml"))
+	if want := "Could not connect to the CIB: No such device or address"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v does not quote crm_mon's %q", err, want)
+	}
+}
+
+func TestParseLocate(t *testing.T) {
+	tests := []struct {
+		fixture string
+		want    []Location
+	}{
+		{"crm_resource-locate-promotable.xml", []Location{{Node: "qvddb2"}, {Node: "qvddb1", Promoted: true}}},
+		{"crm_resource-locate-group.xml", []Location{{Node: "qvddb1"}}},
+		{"crm_resource-locate-stopped.xml", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture, func(t *testing.T) {
+			got, err := ParseLocate(fixture(t, tt.fixture))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("%+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	// Pacemaker 2.0 named the promoted role Master.
+	got, err := ParseLocate([]byte(`<pacemaker-result><nodes resource="r"><node state="Master">n1</node></nodes></pacemaker-result>`))
+	if err != nil || !slices.Equal(got, []Location{{Node: "n1", Promoted: true}}) {
+		t.Errorf("Master: %+v, %v", got, err)
+	}
+}
+
+func TestTransitionSummary(t *testing.T) {
+	tests := []struct {
+		name, out string
+		want      []string
+	}{
+		{"crm_simulate-start.txt", string(fixture(t, "crm_simulate-start.txt")), []string{
+			"Start p_fs_postgres ( qvddb1 )", "Start p_ip_postgres ( qvddb1 )", "Start p_postgres ( qvddb1 )",
+			"Start p_fence_qvddb1 ( qvddb2 )", "Start p_fence_qvddb2 ( qvddb1 )", "Start p_mailto ( qvddb1 )",
+			"Start p_ping:0 ( qvddb2 )", "Start p_ping:1 ( qvddb1 )",
+			"Promote p_drbd_postgres:0 ( Stopped -> Promoted qvddb1 )", "Start p_drbd_postgres:1 ( qvddb2 )",
+		}},
+		{"empty summary", "Current cluster status:\n\nTransition Summary:\n\nExecuting Cluster Transition:\n", nil},
+		{"no summary", "Current cluster status:\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := TransitionSummary(tt.out); !slices.Equal(got, tt.want) {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestParseOpResults(t *testing.T) {
+	got, err := ParseOpResults(fixture(t, "cibadmin-status.xml"), "p_postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []OpResult{
+		{Node: "qvddb1", Resource: "p_postgres", ID: "p_postgres_last_0", Operation: "start", RC: 0},
+		{Node: "qvddb1", Resource: "p_postgres", ID: "p_postgres_monitor_10000", Operation: "monitor", RC: 0},
+		{Node: "qvddb1", Resource: "p_postgres", ID: "p_postgres_last_failure_0", Operation: "monitor", RC: 1, ExitReason: "Simulated action result"},
+		{Node: "qvddb2", Resource: "p_postgres", ID: "p_postgres_last_0", Operation: "monitor", RC: 7},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+	if _, err := ParseOpResults([]byte(`<status><node_state uname="n"><lrm><lrm_resources><lrm_resource id="r"><lrm_rsc_op id="r_last_0" rc-code="x"/></lrm_resource></lrm_resources></lrm></node_state></status>`), "r"); err == nil {
+		t.Error("an rc-code that is no number was accepted")
+	}
+}

@@ -1,0 +1,41 @@
+package pcmk
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Simulate runs the scheduler on the CIB in file as crm_simulate
+// --simulate does (extra adds injections, -O, -G, ...) and returns its
+// Transition Summary: what the cluster would start, stop, move or promote.
+func (t Tools) Simulate(ctx context.Context, file string, extra ...string) ([]string, error) {
+	res, err := t.run(ctx, CrmSimulate, append([]string{"--xml-file", file, "--simulate"}, extra...)...)
+	if err != nil {
+		return nil, fmt.Errorf("crm_simulate: %w", err)
+	}
+	return TransitionSummary(string(res.Stdout)), nil
+}
+
+var summaryLine = regexp.MustCompile(`^\s+\* (\S+)\s+(.*)$`)
+
+// TransitionSummary returns the "Transition Summary" of crm_simulate's
+// output, one change per line with whitespace collapsed:
+// "Move p_fs_postgres ( qvddb1 -> qvddb2 )". The text, not the XML's
+// <actions>: these lines are what apply shows the administrator, in the
+// words crm_simulate and crm_mon use.
+func TransitionSummary(out string) []string {
+	_, summary, ok := strings.Cut(out, "Transition Summary:\n")
+	if !ok {
+		return nil
+	}
+	summary, _, _ = strings.Cut(summary, "\n\n")
+	var lines []string
+	for _, l := range strings.Split(summary, "\n") {
+		if m := summaryLine.FindStringSubmatch(l); m != nil {
+			lines = append(lines, m[1]+" "+strings.Join(strings.Fields(m[2]), " "))
+		}
+	}
+	return lines
+}
