@@ -46,33 +46,18 @@ const retryInterval = time.Second
 // resource is the DRBD resource a request is about.
 type resource struct {
 	host
-	req    *ocf.Request
-	log    *ocf.Logger
-	name   string
-	conf   string
-	scores Scores
+	*config
+	req *ocf.Request
+	log *ocf.Logger
 }
 
-func newResource(req *ocf.Request, h host) *resource {
-	scores, _ := parseScores(req.Params.String("adjust_master_score")) // checked by the runtime
-	return &resource{host: h, req: req, log: req.Log, name: req.Params.String("drbd_resource"),
-		conf: req.Params.String("drbdconf"), scores: scores}
+// action makes a method of resource an action of the agent, run on the
+// parameters as loadConfig decodes them.
+func action(m func(*resource, context.Context) error) ocf.ActionFunc {
+	return ocf.Decoded(loadConfig, func(ctx context.Context, req *ocf.Request, cfg *config) error {
+		return m(&resource{host: system, config: cfg, req: req, log: req.Log}, ctx)
+	})
 }
-
-func start(ctx context.Context, req *ocf.Request) error { return newResource(req, system).start(ctx) }
-func stop(ctx context.Context, req *ocf.Request) error  { return newResource(req, system).stop(ctx) }
-func monitor(ctx context.Context, req *ocf.Request) error {
-	return newResource(req, system).monitor(ctx)
-}
-func promote(ctx context.Context, req *ocf.Request) error {
-	return newResource(req, system).promote(ctx)
-}
-func demote(ctx context.Context, req *ocf.Request) error { return newResource(req, system).demote(ctx) }
-func notify(ctx context.Context, req *ocf.Request) error { return newResource(req, system).notify(ctx) }
-func validate(ctx context.Context, req *ocf.Request) error {
-	return newResource(req, system).validate(ctx)
-}
-func reload(ctx context.Context, req *ocf.Request) error { return newResource(req, system).reload(ctx) }
 
 // adm runs drbdadm on this resource: drbdadm -c conf <args> <resource>.
 func (r *resource) adm(ctx context.Context, args ...string) (runner.Result, error) {
@@ -134,12 +119,12 @@ func (r *resource) monitor(ctx context.Context) error {
 // otherwise keep the peer from being promoted. The handler's outcome does
 // not change the monitor's: it is a clean-up.
 func (r *resource) maybeUnfence(ctx context.Context, s drbdstate.Resource) {
-	if !r.req.Params.Bool("unfence_if_all_uptodate") ||
+	if !r.unfenceIfAllUpToDate ||
 		!s.AllDisks(func(v drbdstate.Volume) bool { return v.Disk == "UpToDate" && v.PeerDisk == "UpToDate" }) {
 		return
 	}
 	_, err := r.req.Run.Run(ctx, runner.Cmd{Path: r.drbdadm, Args: []string{"-c", r.conf, "unfence-peer", r.name},
-		Env: []string{"OCF_RESKEY_unfence_extra_args=" + r.req.Params.String("unfence_extra_args")}})
+		Env: []string{"OCF_RESKEY_unfence_extra_args=" + r.unfenceExtraArgs}})
 	if err != nil {
 		r.log.Warnf("drbdadm unfence-peer %s: %v", r.name, err)
 	}
@@ -174,7 +159,7 @@ func (r *resource) updateScore(ctx context.Context, s drbdstate.Resource) error 
 // only when Pacemaker knows of no promoted instance (a cluster split that
 // DRBD's link survived).
 func (r *resource) peerPrimaryRemovesScore(ctx context.Context, s drbdstate.Resource) bool {
-	mode := peerPrimaryMode(r.req.Params.String("remove_master_score_if_peer_primary"))
+	mode := r.peerPrimary
 	if mode == peerPrimaryIgnored || s.Role == "Primary" || !s.Connected() || s.PeerRole != "Primary" ||
 		!s.AllDisks(func(v drbdstate.Volume) bool { return v.PeerDisk == "UpToDate" }) {
 		return false
@@ -233,34 +218,6 @@ func (r *resource) promotedMax() int {
 	return n
 }
 
-type peerPrimary int
-
-const (
-	peerPrimaryIgnored peerPrimary = iota
-	peerPrimaryAlways
-	peerPrimaryUnexpected
-)
-
-// peerPrimaryMode reads remove_master_score_if_peer_primary: an OCF
-// boolean or "unexpected", as in ocf:linbit:drbd, which reads any other
-// value as false; here checkPeerPrimaryMode refuses it instead.
-func peerPrimaryMode(v string) peerPrimary {
-	if strings.EqualFold(v, "unexpected") {
-		return peerPrimaryUnexpected
-	}
-	if b, _ := ocf.ParseBool(v); b {
-		return peerPrimaryAlways
-	}
-	return peerPrimaryIgnored
-}
-
-func checkPeerPrimaryMode(v string) error {
-	if _, err := ocf.ParseBool(v); err != nil && !strings.EqualFold(v, "unexpected") {
-		return errors.New("use true, false or unexpected")
-	}
-	return nil
-}
-
 func (r *resource) start(ctx context.Context) error {
 	if err := r.validate(ctx); err != nil {
 		return err
@@ -301,7 +258,7 @@ func (r *resource) loadModule(ctx context.Context) error {
 // waitForPeer waits up to wfc_timeout for the connection, within the
 // operation's deadline. Not reaching the peer is no failure: it may be down.
 func (r *resource) waitForPeer(ctx context.Context) (drbdstate.Resource, error) {
-	wait := time.Duration(r.req.Params.Int("wfc_timeout")) * time.Second
+	wait := r.wfcTimeout
 	limit := time.After(wait)
 	for {
 		s, err := r.state(ctx)
@@ -330,7 +287,7 @@ func (r *resource) stop(ctx context.Context) error {
 				return err
 			}
 		}
-		if r.req.Params.Bool("stop_outdates_secondary") && s.Connected() && s.PeerRole == "Primary" {
+		if r.stopOutdatesSecondary && s.Connected() && s.PeerRole == "Primary" {
 			// Disconnect first: DRBD refuses to outdate a connected disk.
 			r.log.Infof("marking %s Outdated: the peer is Primary", r.name)
 			if _, err := r.adm(ctx, "disconnect"); err == nil {
@@ -363,7 +320,7 @@ func (r *resource) demote(ctx context.Context) error {
 // the deadline comes; drbdadm primary's exit code 17 (no UpToDate data, or
 // fencing the peer failed) will not change by retrying.
 func (r *resource) switchRole(ctx context.Context, role, verb string) error {
-	failEarly := verb == "primary" && r.req.Params.Bool("fail_promote_early_if_peer_primary") && r.promotedMax() == 1
+	failEarly := verb == "primary" && r.failPromoteEarly && r.promotedMax() == 1
 	for tries := 0; ; tries++ {
 		s, err := r.state(ctx)
 		if err != nil {
@@ -423,7 +380,7 @@ func (r *resource) notify(ctx context.Context) error {
 }
 
 func (r *resource) validate(ctx context.Context) error {
-	if r.req.Params.Bool("connect_only_after_promote") {
+	if r.connectOnlyAfterPromote {
 		return ocf.Fail(ocf.ErrConfigured, "parameter connect_only_after_promote=true is not supported: ocf:qvd:drbd connects on start; use fencing")
 	}
 	if err := r.checkClone(); err != nil {
@@ -435,7 +392,7 @@ func (r *resource) validate(ctx context.Context) error {
 	return r.checkModuleVersion()
 }
 
-// reload applies changed parameters to a running resource: they are read
+// reload applies changed parameters to a running resource: they are decoded
 // afresh for every action, so what is left is DRBD's configuration
 // (drbdadm adjust, as ocf:linbit:drbd does, which also applies a changed
 // drbdconf) and the promotion score (adjust_master_score and the peer
@@ -474,13 +431,11 @@ func (r *resource) checkModuleVersion() error {
 	if err != nil {
 		return ocf.Fail(ocf.ErrGeneric, "DRBD module version in %s: %v", r.procDRBD, err)
 	}
-	ge, _ := drbdstate.ParseVersion(r.req.Params.String("require_drbd_module_version_ge")) // checked by the runtime
-	lt, _ := drbdstate.ParseVersion(r.req.Params.String("require_drbd_module_version_lt"))
-	if have.Less(ge) {
-		return ocf.Fail(ocf.ErrInstalled, "the DRBD module is version %s, require_drbd_module_version_ge is %s", have, ge)
+	if have.Less(r.moduleGE) {
+		return ocf.Fail(ocf.ErrInstalled, "the DRBD module is version %s, require_drbd_module_version_ge is %s", have, r.moduleGE)
 	}
-	if !have.Less(lt) {
-		return ocf.Fail(ocf.ErrInstalled, "the DRBD module is version %s, require_drbd_module_version_lt is %s", have, lt)
+	if !have.Less(r.moduleLT) {
+		return ocf.Fail(ocf.ErrInstalled, "the DRBD module is version %s, require_drbd_module_version_lt is %s", have, r.moduleLT)
 	}
 	return nil
 }
@@ -502,7 +457,7 @@ func (r *resource) checkClone() error {
 	if n := meta["clone_node_max"]; n != "" && n != "1" {
 		return ocf.Fail(ocf.ErrConfigured, "clone-node-max=%s: one DRBD instance per node", n)
 	}
-	if meta["notify"] != "true" && !r.req.Params.Bool("ignore_missing_notifications") {
+	if meta["notify"] != "true" && !r.ignoreMissingNotifications {
 		return ocf.Fail(ocf.ErrConfigured, "the clone needs notify=true (or set ignore_missing_notifications)")
 	}
 	return nil
