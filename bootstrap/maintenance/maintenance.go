@@ -12,7 +12,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -25,31 +24,13 @@ import (
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/bootstrap/files"
+	"github.com/qvd-ha/qvd-ha/internal/pcmk"
 	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
-// Commands the jobs run; on a node they come from PATH (systemd's default
-// PATH holds /usr/sbin and /sbin).
-const (
-	crmResource = "crm_resource"
-	cibadmin    = "cibadmin"
-	drbdadm     = "drbdadm"
-)
-
-// RunningOn returns the nodes Pacemaker reports rsc as running on.
-func RunningOn(ctx context.Context, r runner.Runner, rsc string) ([]string, error) {
-	res, err := r.Run(ctx, runner.Cmd{Path: crmResource, Args: []string{"--locate", "--resource", rsc, "--output-as=xml"}})
-	if err != nil {
-		return nil, fmt.Errorf("where does %s run: %w", rsc, err)
-	}
-	var doc struct {
-		Nodes []string `xml:"nodes>node"`
-	}
-	if err := xml.Unmarshal(res.Stdout, &doc); err != nil {
-		return nil, fmt.Errorf("where does %s run: crm_resource: %w", rsc, err)
-	}
-	return doc.Nodes, nil
-}
+// drbdadm comes from PATH (systemd's default PATH holds /usr/sbin and
+// /sbin).
+const drbdadm = "drbdadm"
 
 // Backup says what to dump and where to keep it.
 type Backup struct {
@@ -73,9 +54,14 @@ type Backup struct {
 // cibadmin --replace --xml-file takes back), then prunes old copies. On a
 // node that does not run Group it writes nothing and says so.
 func (b Backup) Run(ctx context.Context, r runner.Runner, out io.Writer) error {
-	nodes, err := RunningOn(ctx, r, b.Group)
+	tools := pcmk.Tools{Run: r}
+	locs, err := tools.Locate(ctx, b.Group)
 	if err != nil {
 		return err
+	}
+	var nodes []string
+	for _, l := range locs {
+		nodes = append(nodes, l.Node)
 	}
 	if !slices.Contains(nodes, b.Node) {
 		where := "runs nowhere"
@@ -102,12 +88,12 @@ func (b Backup) Run(ctx context.Context, r runner.Runner, out io.Writer) error {
 
 	cib := filepath.Join(b.Dir, "cib-"+stamp+".xml.gz")
 	if err := files.WriteFunc(cib, 0o600, func(f io.Writer) error {
-		res, err := r.Run(ctx, runner.Cmd{Path: cibadmin, Args: []string{"--query"}})
+		cib, err := tools.QueryCIB(ctx, "")
 		if err != nil {
 			return err
 		}
 		z := gzip.NewWriter(f)
-		if _, err := z.Write(res.Stdout); err != nil {
+		if _, err := z.Write(cib); err != nil {
 			return err
 		}
 		return z.Close()
