@@ -194,7 +194,7 @@ func (in *instance) explain(ctx context.Context, err error, what string, pm *pid
 		case pgErr.Code == "3D000":
 			// pgdata and the databases in it move with the storage, so a
 			// database missing here is missing wherever the instance runs.
-			if !in.req.Params.IsSet("pgdb") {
+			if in.dbDefault {
 				return ocf.Fail(ocf.ErrConfigured, "database %s does not exist: set pgdb=<database of the write check> (the default is QVD's, not template1)", in.db)
 			}
 			return ocf.Fail(ocf.ErrConfigured, "database %s does not exist: set pgdb=<database of the write check>", in.db)

@@ -95,10 +95,10 @@ Parameter names and meanings follow ocf:heartbeat:pgsql, so an existing configur
 	Params:      params,
 	ManSections: []ocf.ManSection{{Title: "Differences from ocf:heartbeat:pgsql", Body: differences}},
 	Actions: []ocf.Action{
-		{Name: "start", Func: start, Timeout: 60 * time.Second},
-		{Name: "stop", Func: stop, Timeout: 30 * time.Second},
-		{Name: "monitor", Func: monitor, Timeout: 10 * time.Second, Interval: 10 * time.Second},
-		{Name: "validate-all", Func: validate, Timeout: 10 * time.Second},
+		{Name: "start", Func: ocf.Decoded(loadSettings, start), Timeout: 60 * time.Second},
+		{Name: "stop", Func: ocf.Decoded(loadSettings, stop), Timeout: 30 * time.Second},
+		{Name: "monitor", Func: ocf.Decoded(loadSettings, monitor), Timeout: 10 * time.Second, Interval: 10 * time.Second},
+		{Name: "validate-all", Func: ocf.Decoded(loadSettings, validate), Timeout: 10 * time.Second},
 	},
 }
 

@@ -22,51 +22,17 @@ const pollInterval = 100 * time.Millisecond
 
 // instance is the PostgreSQL instance a request is about.
 type instance struct {
-	req          *ocf.Request
-	log          *ocf.Logger
-	dir          string // pgdata, symlinks resolved when it exists
-	pgctl        string
-	dba          string
-	dbaUser      *user.User // see owner
-	pghost       string
-	port         int
-	db           string
-	user         string
-	password     string
-	monitorSQL   string
-	table        string
-	managedTable bool // monitor_sql is ours, so the agent may create and fill the table
-	createTable  bool
-	socketDir    string
-	deadline     time.Time
-	total        time.Duration // from the start of the action to deadline
+	settings
+	req      *ocf.Request
+	log      *ocf.Logger
+	dir      string     // pgdata, symlinks resolved when it exists
+	dbaUser  *user.User // see owner
+	deadline time.Time
+	total    time.Duration // from the start of the action to deadline
 }
 
-func newInstance(ctx context.Context, req *ocf.Request) *instance {
-	p := req.Params
-	in := &instance{
-		req:          req,
-		log:          req.Log,
-		dir:          filepath.Clean(p.String("pgdata")),
-		pgctl:        p.String("pgctl"),
-		dba:          p.String("pgdba"),
-		pghost:       p.String("pghost"),
-		port:         p.Int("pgport"),
-		db:           p.String("pgdb"),
-		user:         p.String("monitor_user"),
-		password:     p.String("monitor_password"),
-		monitorSQL:   p.String("monitor_sql"),
-		table:        p.String("monitor_table"),
-		managedTable: !p.IsSet("monitor_sql"),
-		createTable:  p.Bool("create_monitor_table"),
-		socketDir:    p.String("socketdir"),
-	}
-	if in.user == "" {
-		in.user = in.dba
-	}
-	if in.managedTable {
-		in.monitorSQL = fmt.Sprintf("update %s set last_update=current_timestamp", in.table)
-	}
+func newInstance(ctx context.Context, req *ocf.Request, cfg settings) *instance {
+	in := &instance{settings: cfg, req: req, log: req.Log, dir: cfg.pgdata}
 	if real, err := filepath.EvalSymlinks(in.dir); err == nil {
 		in.dir = real
 	}
@@ -80,8 +46,8 @@ func (in *instance) budget() string {
 	return in.total.Round(100 * time.Millisecond).String()
 }
 
-func monitor(ctx context.Context, req *ocf.Request) error {
-	in := newInstance(ctx, req)
+func monitor(ctx context.Context, req *ocf.Request, cfg settings) error {
+	in := newInstance(ctx, req, cfg)
 	pm, err := in.postmaster()
 	if err != nil {
 		return err
@@ -122,9 +88,9 @@ func describe(p *proc) string {
 	return filepath.Base(p.Exe) + " in " + p.Cwd
 }
 
-func start(ctx context.Context, req *ocf.Request) error {
-	in := newInstance(ctx, req)
-	if err := checkReplication(req.Params); err != nil {
+func start(ctx context.Context, req *ocf.Request, cfg settings) error {
+	in := newInstance(ctx, req, cfg)
+	if err := cfg.checkReplication(); err != nil {
 		return err
 	}
 	if err := in.checkMonitorDatabase(); err != nil {
@@ -184,24 +150,24 @@ func (in *instance) pgCtlStart(ctx context.Context) error {
 		return err
 	}
 	opts := []string{"-p", strconv.Itoa(in.port)}
-	if c := in.req.Params.String("config"); c != "" {
-		opts = append(opts, "-c", "config_file="+c)
+	if in.configFile != "" {
+		opts = append(opts, "-c", "config_file="+in.configFile)
 	}
 	if in.socketDir != "" {
 		opts = append(opts, "-k", in.socketDir)
 	}
-	if o := in.req.Params.String("start_opt"); o != "" {
-		opts = append(opts, o)
+	if in.startOpt != "" {
+		opts = append(opts, in.startOpt)
 	}
 	// pg_ctl -w notices a postmaster that exits during start-up at once;
 	// its own timeout stays inside ours.
 	wait := max(int(time.Until(in.deadline).Seconds())-1, 1)
-	args := []string{"start", "-w", "-t", strconv.Itoa(wait), "-D", in.dir, "-l", in.req.Params.String("logfile"), "-o", strings.Join(opts, " ")}
-	args = append(args, strings.Fields(in.req.Params.String("ctl_opt"))...)
+	args := []string{"start", "-w", "-t", strconv.Itoa(wait), "-D", in.dir, "-l", in.logfile, "-o", strings.Join(opts, " ")}
+	args = append(args, in.ctlOpt...)
 	in.log.Infof("starting PostgreSQL on %s", in.dir)
 	if _, err := in.req.Run.Run(ctx, runner.Cmd{Path: in.pgctl, Args: args, Dir: "/", Credential: cred}); err != nil {
 		msg := fmt.Sprintf("PostgreSQL did not start: %v", err)
-		if tail := logTail(in.req.Params.String("logfile")); tail != "" {
+		if tail := logTail(in.logfile); tail != "" {
 			msg += "; server log: " + tail
 		}
 		return ocf.Fail(ocf.ErrGeneric, "%s", msg)
@@ -260,8 +226,8 @@ func logTail(path string) string {
 	return strings.TrimSpace(lines[len(lines)-1])
 }
 
-func stop(ctx context.Context, req *ocf.Request) error {
-	in := newInstance(ctx, req)
+func stop(ctx context.Context, req *ocf.Request, cfg settings) error {
+	in := newInstance(ctx, req, cfg)
 	pm, err := in.postmaster()
 	if rc := resultCode(err); rc != ocf.Success && rc != ocf.NotRunning {
 		return err
@@ -279,7 +245,7 @@ func stop(ctx context.Context, req *ocf.Request) error {
 // operation's deadline.
 func (in *instance) shutDown(ctx context.Context, pid int) {
 	total := time.Until(in.deadline)
-	fast := min(time.Duration(in.req.Params.Int("stop_escalate"))*time.Second, total*6/10)
+	fast := min(in.stopEscalate, total*6/10)
 	immediate := total * 2 / 10
 	steps := []struct {
 		sig  syscall.Signal
@@ -342,9 +308,9 @@ func waitGone(ctx context.Context, wait time.Duration, gone func() bool) bool {
 	}
 }
 
-func validate(ctx context.Context, req *ocf.Request) error {
-	in := newInstance(ctx, req)
-	if err := checkReplication(req.Params); err != nil {
+func validate(ctx context.Context, req *ocf.Request, cfg settings) error {
+	in := newInstance(ctx, req, cfg)
+	if err := cfg.checkReplication(); err != nil {
 		return err
 	}
 	if err := in.checkMonitorDatabase(); err != nil {
@@ -371,15 +337,6 @@ func validate(ctx context.Context, req *ocf.Request) error {
 		return err
 	}
 	closeConn(conn)
-	return nil
-}
-
-// checkReplication refuses ocf:heartbeat:pgsql's streaming replication: a
-// single server where replicas were asked for would be wrong on every node.
-func checkReplication(p ocf.Params) error {
-	if mode := p.String("rep_mode"); mode != "" && mode != "none" {
-		return ocf.Fail(ocf.ErrConfigured, "streaming replication is not supported: use DRBD, or ocf:heartbeat:pgsql/PAF (rep_mode=%s)", mode)
-	}
 	return nil
 }
 
