@@ -5,12 +5,13 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"runtime"
 	"sync/atomic"
 	"testing"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+
+	qnetns "github.com/qvd-ha/qvd-ha/internal/netns"
 )
 
 // Every link and address these tests create lives in network namespaces
@@ -38,7 +39,7 @@ func newNS(t testing.TB) *netNS {
 	t.Helper()
 	requireRoot(t)
 	n := &netNS{name: fmt.Sprintf("qvdip%d-%d", os.Getpid(), nsSeq.Add(1))}
-	err := onOwnThread(func() (err error) {
+	err := qnetns.OnThread(func() (err error) {
 		// NewNamed moves the calling thread into the new namespace.
 		n.handle, err = netns.NewNamed(n.name)
 		return err
@@ -66,38 +67,16 @@ func newNS(t testing.TB) *netNS {
 	return n
 }
 
-// onOwnThread runs fn on a locked OS thread and puts the thread back into
-// the original namespace afterwards. A thread that cannot be put back stays
-// locked, so the runtime discards it when the goroutine ends.
-func onOwnThread(fn func() error) error {
-	runtime.LockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("current network namespace: %w", err)
-	}
-	defer orig.Close()
-	fnErr := fn()
-	if err := netns.Set(orig); err != nil {
-		return fmt.Errorf("returning to the original network namespace: %w", err)
-	}
-	runtime.UnlockOSThread()
-	return fnErr
-}
-
-// do runs fn with the calling OS thread inside n: sockets it opens and
+// do runs fn on an OS thread inside n: sockets it opens and
 // processes it starts belong to n.
 func (n *netNS) do(t testing.TB, fn func()) {
 	t.Helper()
-	err := onOwnThread(func() error {
-		if err := netns.Set(n.handle); err != nil {
-			return fmt.Errorf("entering %s: %w", n.name, err)
-		}
+	err := qnetns.Do(n.handle, func() error {
 		fn()
 		return nil
 	})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("in %s: %v", n.name, err)
 	}
 }
 
