@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,7 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/vishvananda/netns"
+
+	"github.com/qvd-ha/qvd-ha/internal/netns"
 )
 
 // WriteTimeout bounds each connection attempt and each insert of the
@@ -75,7 +75,7 @@ func StartWriter(ctx context.Context, netnsName, dsn string, every time.Duration
 		}
 	}
 	cfg.ConnectTimeout = WriteTimeout
-	cfg.DialFunc = nsDialer{name: netnsName}.DialContext
+	cfg.DialFunc = dialFrom(netnsName)
 	w := &Writer{cfg: cfg, every: every, done: make(chan struct{}), acked: make(chan struct{})}
 	conn, err := w.Connect(ctx)
 	if err != nil {
@@ -277,55 +277,18 @@ func ranges(ns []int64) string {
 	return strings.Join(parts, ", ")
 }
 
-// nsDialer opens connections from inside a named network namespace. A
-// socket belongs for its whole life to the namespace of the thread that
-// created it, so only the creation needs the namespace.
-type nsDialer struct{ name string }
-
-// DialContext dials on a goroutine of its own, whose OS thread enters the
-// namespace for the dial only: if the thread cannot be put back, it stays
-// locked and the runtime discards it when that goroutine ends, so no other
-// goroutine ever runs in the wrong namespace.
-func (d nsDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	type result struct {
-		conn net.Conn
-		err  error
+// dialFrom returns a dial function whose connections are made from inside
+// the named network namespace. A socket belongs for its whole life to the
+// namespace of the thread that created it, so only the dial needs the
+// namespace.
+func dialFrom(name string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var conn net.Conn
+		err := netns.DoNamed(name, func() (err error) {
+			var d net.Dialer
+			conn, err = d.DialContext(ctx, network, addr)
+			return err
+		})
+		return conn, err
 	}
-	res := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		conn, err := d.dialInside(ctx, network, addr)
-		res <- result{conn, err}
-	}()
-	r := <-res
-	return r.conn, r.err
-}
-
-// dialInside runs on a locked thread and unlocks it once the thread is
-// back in its own namespace.
-func (d nsDialer) dialInside(ctx context.Context, network, addr string) (net.Conn, error) {
-	target, err := netns.GetFromName(d.name)
-	if err != nil {
-		runtime.UnlockOSThread()
-		return nil, fmt.Errorf("network namespace %s: %w", d.name, err)
-	}
-	defer target.Close()
-	orig, err := netns.Get()
-	if err != nil {
-		runtime.UnlockOSThread()
-		return nil, fmt.Errorf("current network namespace: %w", err)
-	}
-	defer orig.Close()
-	if err := netns.Set(target); err != nil {
-		runtime.UnlockOSThread()
-		return nil, fmt.Errorf("enter network namespace %s: %w", d.name, err)
-	}
-	var dialer net.Dialer
-	conn, dialErr := dialer.DialContext(ctx, network, addr)
-	if err := netns.Set(orig); err != nil {
-		// The connection itself is sound; only this thread is lost.
-		return conn, dialErr
-	}
-	runtime.UnlockOSThread()
-	return conn, dialErr
 }

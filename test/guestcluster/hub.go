@@ -1,17 +1,16 @@
 package guestcluster
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"sync"
 
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/qvd-ha/qvd-ha/internal/netns"
 )
 
 // hub is the guests' LAN: a repeater that passes every Ethernet frame it
@@ -110,34 +109,14 @@ func (h *hub) close() {
 
 // openTap creates a tap device named name inside the network namespace ns
 // and returns its file; the device goes away when the file is closed.
-// TUNSETIFF creates the device in the calling thread's namespace, hence
-// the switch on a locked thread.
+// TUNSETIFF creates the device in the calling thread's namespace.
 func openTap(ns, name string) (*os.File, error) {
-	runtime.LockOSThread()
-	target, err := netns.GetFromName(ns)
-	if err != nil {
-		runtime.UnlockOSThread()
-		return nil, fmt.Errorf("tap: namespace %s: %w", ns, err)
-	}
-	defer target.Close()
-	orig, err := netns.Get()
-	if err != nil {
-		runtime.UnlockOSThread()
-		return nil, fmt.Errorf("tap: current namespace: %w", err)
-	}
-	defer orig.Close()
-	if err := netns.Set(target); err != nil {
-		runtime.UnlockOSThread()
-		return nil, fmt.Errorf("tap: enter namespace %s: %w", ns, err)
-	}
-	f, tapErr := createTap(name)
-	if err := netns.Set(orig); err != nil {
-		// The thread stays in the namespace: leaving it locked makes the
-		// runtime end it with the goroutine.
-		return f, errors.Join(tapErr, fmt.Errorf("tap: leave namespace %s: %w", ns, err))
-	}
-	runtime.UnlockOSThread()
-	return f, tapErr
+	var f *os.File
+	err := netns.DoNamed(ns, func() (err error) {
+		f, err = createTap(name)
+		return err
+	})
+	return f, err
 }
 
 func createTap(name string) (*os.File, error) {
