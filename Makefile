@@ -21,10 +21,16 @@ AGENTS := pgsql=agents/pgsql drbd=agents/drbd IPaddr=agents/ipaddr
 FENCE  := fence_qvd_libvirt=fence/libvirt fence_qvd_xenapi=fence/xenapi
 TOOLS  := qvd-ha-bootstrap=bootstrap
 
+# Test files that need root (namespaces, loop devices, libvirtd, PostgreSQL
+# as postgres, binaries installed under /usr) carry the build tag root:
+# every target that builds tests here sets it; `go test ./...` as an
+# ordinary user leaves those files out and runs the rest.
+TESTTAGS ?= -tags root
+
 bin = $(firstword $(subst =, ,$1))
 src = $(lastword $(subst =, ,$1))
 
-.PHONY: all build man install programs test test-drbd test-guests bench lint services generate demo demo-status demo-down demo-pgsql clean
+.PHONY: all build man install programs test test-unprivileged test-drbd test-guests bench lint services generate demo demo-status demo-down demo-pgsql clean
 
 all: build man
 
@@ -60,16 +66,21 @@ install: build man
 services:
 	bash test/libvirtd.sh
 
-# Every test, including those that need root (they fail, not skip, without
-# it), and the DRBD tier in qemu guests (test/drbd). The agents are
+# Every test, including those that need root (tagged root: they fail, not
+# skip, without it), and the DRBD tier in qemu guests (test/drbd). The agents are
 # installed first: crmsh and Pacemaker only see installed agents. The two
 # cluster tiers run alone afterwards, one after the other: the namespace
 # cluster (test/cluster) freezes libvirtd and fences through it, which the
 # fence agent's tests must not see, and both clusters' timings need the CPU.
 test: programs lint services install
-	$(GO) test -count=1 -timeout 30m $$($(GO) list ./... | grep -v -e '/test/cluster$$' -e '/test/guestcluster$$')
-	$(GO) test -count=1 -timeout 30m -v ./test/cluster/
-	$(GO) test -count=1 -timeout 30m -v ./test/guestcluster/
+	$(GO) test $(TESTTAGS) -count=1 -timeout 30m $$($(GO) list ./... | grep -v -e '/test/cluster$$' -e '/test/guestcluster$$')
+	$(GO) test $(TESTTAGS) -count=1 -timeout 30m -v ./test/cluster/
+	$(GO) test $(TESTTAGS) -count=1 -timeout 30m -v ./test/guestcluster/
+
+# The tests that need no root, as an ordinary user would run them (the
+# root-tagged files left out); no services, nothing installed.
+test-unprivileged:
+	$(GO) test -count=1 ./...
 
 # Every program the agents, the bootstrap and the tests run is here, or the
 # Debian package to install is named (test/programs/programs.txt).
@@ -79,12 +90,12 @@ programs:
 # The real DRBD 8.4 tier alone: two qemu guests (image cached in
 # /var/cache/qvd-ha/guest).
 test-drbd:
-	$(GO) test -count=1 -timeout 30m -v ./test/drbd/
+	$(GO) test $(TESTTAGS) -count=1 -timeout 30m -v ./test/drbd/
 
 # The runbook stack in two libvirt qemu guests: real DRBD under
 # Pacemaker, fenced through the host's libvirtd (part of make test).
 test-guests: services install
-	$(GO) test -count=1 -timeout 30m -v ./test/guestcluster/
+	$(GO) test $(TESTTAGS) -count=1 -timeout 30m -v ./test/guestcluster/
 
 # Agents: 30 monitor calls each; ocf:qvd:drbd vs ocf:linbit:drbd inside a
 # qemu guest (20 calls each, one guest boot). Fencing: 3 rounds (a qemu destroy takes
@@ -93,16 +104,17 @@ test-guests: services install
 # planned migration (about 10 minutes); in the qemu guests, 3 power-offs of
 # the Promoted node with DRBD (about 15 minutes).
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 30x ./agents/...
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./fence/...
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./test/drbd/
-	$(GO) test -run '^$$' -bench Failover -benchtime 1x -timeout 60m ./test/cluster/
-	$(GO) test -run '^$$' -bench GuestFailover -benchtime 1x -timeout 60m ./test/guestcluster/
+	$(GO) test $(TESTTAGS) -run '^$$' -bench . -benchtime 30x ./agents/...
+	$(GO) test $(TESTTAGS) -run '^$$' -bench . -benchtime 3x ./fence/...
+	$(GO) test $(TESTTAGS) -run '^$$' -bench . -benchtime 1x ./test/drbd/
+	$(GO) test $(TESTTAGS) -run '^$$' -bench Failover -benchtime 1x -timeout 60m ./test/cluster/
+	$(GO) test $(TESTTAGS) -run '^$$' -bench GuestFailover -benchtime 1x -timeout 60m ./test/guestcluster/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet $(TESTTAGS) ./...
 
 # The main job: a two-node cluster on this machine (network namespaces),
 # running the CIB qvd-ha-bootstrap writes on the installed agents, fenced
