@@ -157,7 +157,7 @@ func (c *Cluster) WaitOnline(ctx context.Context, want ...*Node) error {
 	for _, viewer := range want {
 		err := c.Poll(ctx, viewer, func(s *State) string {
 			for _, n := range want {
-				if online, _ := s.online(n.Name); !online {
+				if online, _ := s.Online(n.Name); !online {
 					return n.Name + " is not online yet"
 				}
 			}

@@ -34,7 +34,7 @@ func TestTwoNodesOnline(t *testing.T) {
 		t.Fatalf("node-init of %s still runs as %d", victim.Name, pid)
 	}
 	err := c.Poll(ctx, survivor, func(s *State) string {
-		if online, known := s.online(victim.Name); !known || online {
+		if online, known := s.Online(victim.Name); !known || online {
 			return victim.Name + " still online"
 		}
 		return ""

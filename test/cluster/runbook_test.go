@@ -93,7 +93,7 @@ func (r *rig) settled() {
 	r.t.Helper()
 	r.wait("a settled cluster", 3*time.Minute, r.s.Nodes[0], func(st *State) string {
 		for _, n := range r.s.Nodes {
-			if online, _ := st.online(n.Name); !online {
+			if online, _ := st.Online(n.Name); !online {
 				return n.Name + " is not online"
 			}
 			if v := st.Attribute(n.Name, "pingd"); v == "" || v == "0" {
@@ -569,7 +569,7 @@ func TestRunbookSection11(t *testing.T) {
 				t.Fatal(err)
 			}
 			r.wait(p.Name+" sees "+a.Name+" lost", time.Minute, p, func(st *State) string {
-				if online, _ := st.online(a.Name); online {
+				if online, _ := st.Online(a.Name); online {
 					return a.Name + " still online"
 				}
 				return ""

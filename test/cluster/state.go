@@ -3,127 +3,30 @@ package cluster
 import (
 	"bufio"
 	"context"
-	"encoding/xml"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/qvd-ha/qvd-ha/internal/pcmk"
 )
 
-// State is the cluster as one node's crm_mon --output-as=xml shows it.
-type State struct {
-	Nodes []struct {
-		Name    string `xml:"name,attr"`
-		Online  bool   `xml:"online,attr"`
-		Standby bool   `xml:"standby,attr"`
-		Unclean bool   `xml:"unclean,attr"`
-	} `xml:"nodes>node"`
-	// Resources are every primitive, with the groups and clones around
-	// them flattened away.
-	Resources []Resource `xml:"resources>resource"`
-	Groups    []struct {
-		Resources []Resource `xml:"resource"`
-	} `xml:"resources>group"`
-	Clones []struct {
-		Resources []Resource `xml:"resource"`
-	} `xml:"resources>clone"`
-	Failures []OpFailure `xml:"failures>failure"`
-	// Attributes are the transient node attributes the cluster has
-	// written (pingd once its dampening delay has passed).
-	Attributes []struct {
-		Node  string `xml:"name,attr"`
-		Attrs []struct {
-			Name  string `xml:"name,attr"`
-			Value string `xml:"value,attr"`
-		} `xml:"attribute"`
-	} `xml:"node_attributes>node"`
-}
-
-// Attribute is the value of node's attribute name as written to the CIB,
-// "" when it is not.
-func (s *State) Attribute(node, name string) string {
-	for _, n := range s.Attributes {
-		if n.Node != node {
-			continue
-		}
-		for _, a := range n.Attrs {
-			if a.Name == name {
-				return a.Value
-			}
-		}
-	}
-	return ""
-}
+// State is the cluster as one node's crm_mon shows it.
+type State = pcmk.Status
 
 // OpFailure is a failed operation crm_mon still reports.
-type OpFailure struct {
-	OpKey string `xml:"op_key,attr"`
-	Node  string `xml:"node,attr"`
-}
-
-// Resource is one primitive (or clone instance).
-type Resource struct {
-	ID     string `xml:"id,attr"`
-	Role   string `xml:"role,attr"`
-	Active bool   `xml:"active,attr"`
-	Failed bool   `xml:"failed,attr"`
-	Nodes  []struct {
-		Name string `xml:"name,attr"`
-	} `xml:"node"`
-}
-
-func (s *State) online(name string) (online, known bool) {
-	for _, n := range s.Nodes {
-		if n.Name == name {
-			return n.Online, true
-		}
-	}
-	return false, false
-}
-
-// Where lists "Role node" for each node on which rsc is active, sorted:
-// "Started qvddb1"; empty when it is stopped everywhere.
-func (s *State) Where(rsc string) []string {
-	all := slices.Clone(s.Resources)
-	for _, g := range s.Groups {
-		all = append(all, g.Resources...)
-	}
-	for _, c := range s.Clones {
-		all = append(all, c.Resources...)
-	}
-	var out []string
-	for _, r := range all {
-		if r.ID != rsc || !r.Active {
-			continue
-		}
-		for _, n := range r.Nodes {
-			out = append(out, r.Role+" "+n.Name)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
+type OpFailure = pcmk.Failure
 
 // Status reads the cluster state as node n sees it.
 func (c *Cluster) Status(ctx context.Context, n *Node) (*State, error) {
-	out, err := n.Exec(ctx, "crm_mon", "--output-as=xml", "--include=attributes", "-1")
+	s, err := pcmk.Tools{Run: n.Runner()}.Status(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", n.Name, err)
 	}
-	return ParseState(n.Name, out)
-}
-
-// ParseState reads what crm_mon --output-as=xml printed on node.
-func ParseState(node string, out []byte) (*State, error) {
-	var s State
-	if err := xml.Unmarshal(out, &s); err != nil {
-		return nil, fmt.Errorf("crm_mon on %s: %w", node, err)
-	}
-	return &s, nil
+	return s, nil
 }
 
 // Poll calls cond with the state node n sees, every half second, until

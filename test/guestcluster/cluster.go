@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qvd-ha/qvd-ha/internal/pcmk"
 	"github.com/qvd-ha/qvd-ha/test/cluster"
 	"github.com/qvd-ha/qvd-ha/test/guest"
 )
@@ -455,11 +456,11 @@ setsid pacemakerd </dev/null >/var/log/pacemaker/pacemakerd.out 2>&1 &
 
 // Status is the cluster as n's crm_mon sees it.
 func (c *Cluster) Status(ctx context.Context, n *Node) (*cluster.State, error) {
-	out, err := n.Output(ctx, "crm_mon --output-as=xml -1")
+	s, err := pcmk.Tools{Run: n.Runner()}.Status(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", n.Name, err)
 	}
-	return cluster.ParseState(n.Name, []byte(out))
+	return s, nil
 }
 
 // Poll calls cond with the state n sees, every second (a guest under TCG

@@ -2,10 +2,11 @@ package guestcluster
 
 import (
 	"context"
-	"encoding/xml"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/qvd-ha/qvd-ha/internal/pcmk"
 )
 
 // PowerOff pulls the node's plug: virsh destroy, as a power cut. Its
@@ -73,20 +74,12 @@ func (c *Cluster) WaitFenced(ctx context.Context, n, target *Node, since time.Ti
 // FenceConstraints lists the ids of the constraints DRBD's fence-peer
 // handler placed (crm-fence-peer.sh: drbd-fence-by-handler-*).
 func (c *Cluster) FenceConstraints(ctx context.Context, n *Node) ([]string, error) {
-	out, err := n.Output(ctx, "cibadmin --query --scope constraints")
+	locs, err := pcmk.Tools{Run: n.Runner()}.LocationConstraints(ctx)
 	if err != nil {
-		return nil, err
-	}
-	var doc struct {
-		Locations []struct {
-			ID string `xml:"id,attr"`
-		} `xml:"rsc_location"`
-	}
-	if err := xml.Unmarshal([]byte(out), &doc); err != nil {
-		return nil, fmt.Errorf("constraints on %s: %w", n.Name, err)
+		return nil, fmt.Errorf("%s: %w", n.Name, err)
 	}
 	var ids []string
-	for _, l := range doc.Locations {
+	for _, l := range locs {
 		if strings.HasPrefix(l.ID, "drbd-fence-by-handler-") {
 			ids = append(ids, l.ID)
 		}
