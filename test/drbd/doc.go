@@ -2,7 +2,7 @@
 // test/guest) running Debian's kernel, whose drbd.ko is DRBD 8.4, replicate
 // over a loopback link. TestDRBD84 drives drbdadm directly; with
 // QVD_DRBD_CAPTURE set it also records DRBD's outputs in each state as
-// fixtures for the agent's unit tests. TestAgent drives ocf:qvd:drbd
+// fixtures for internal/drbdstate's tests. TestAgent drives ocf:qvd:drbd
 // (agents/drbd, built by the test) as Pacemaker would, with a fake
 // crm_attribute, and runs ocf-tester on it; BenchmarkMonitorInGuest compares
 // its monitor with ocf:linbit:drbd's.
