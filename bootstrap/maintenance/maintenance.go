@@ -9,7 +9,6 @@
 package maintenance
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -24,6 +23,7 @@ import (
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/bootstrap/files"
+	"github.com/qvd-ha/qvd-ha/internal/drbdstate"
 	"github.com/qvd-ha/qvd-ha/internal/pcmk"
 	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
@@ -185,7 +185,7 @@ func drbdState(ctx context.Context, r runner.Runner, what, resource string) (str
 	if err != nil {
 		return "", fmt.Errorf("DRBD resource %s: %w", resource, err)
 	}
-	local, _, _ := strings.Cut(string(bytes.TrimSpace(res.Stdout)), "/")
+	local, _ := drbdstate.ParseAdm(string(res.Stdout))
 	if local == "" {
 		return "", fmt.Errorf("DRBD resource %s: drbdadm %s printed nothing", resource, what)
 	}
