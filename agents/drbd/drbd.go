@@ -12,32 +12,31 @@ import (
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
 	"github.com/qvd-ha/qvd-ha/internal/drbdstate"
+	"github.com/qvd-ha/qvd-ha/internal/pcmk"
 	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // host is where the agent finds DRBD; tests point it at fixtures.
 type host struct {
-	drbdadm     string
-	drbdsetup   string
-	modprobe    string
-	crmResource string
-	procDRBD    string
-	kmsg        string
-	proc        string // where pacemaker-attrd is looked for
+	drbdadm   string
+	drbdsetup string
+	modprobe  string
+	procDRBD  string
+	kmsg      string
+	proc      string // where pacemaker-attrd is looked for
 	// cacheDir holds the promotion score last set; a tmpfs, so that a
 	// reboot, which empties attrd too, empties it.
 	cacheDir string
 }
 
 var system = host{
-	drbdadm:     "/usr/sbin/drbdadm",
-	drbdsetup:   "/usr/sbin/drbdsetup",
-	modprobe:    "/sbin/modprobe",
-	crmResource: "/usr/sbin/crm_resource",
-	procDRBD:    "/proc/drbd",
-	kmsg:        "/dev/kmsg",
-	proc:        "/proc",
-	cacheDir:    "/run/qvd-ha/drbd",
+	drbdadm:   "/usr/sbin/drbdadm",
+	drbdsetup: "/usr/sbin/drbdsetup",
+	modprobe:  "/sbin/modprobe",
+	procDRBD:  "/proc/drbd",
+	kmsg:      "/dev/kmsg",
+	proc:      "/proc",
+	cacheDir:  "/run/qvd-ha/drbd",
 }
 
 // retryInterval paces promote and demote retries.
@@ -183,23 +182,19 @@ func (r *resource) peerPrimaryRemovesScore(ctx context.Context, s drbdstate.Reso
 }
 
 // pacemakerKnowsPromoted reports whether Pacemaker sees this clone
-// promoted on another node (crm_resource --locate). Pacemaker 2.1 names the
-// role Promoted, 2.0 Master.
+// promoted on another node (crm_resource --locate).
 func (r *resource) pacemakerKnowsPromoted(ctx context.Context) (bool, error) {
 	rsc, _, _ := strings.Cut(r.req.Instance, ":")
-	// A resource running nowhere prints nothing on stdout.
-	res, err := r.req.Run.Run(ctx, runner.Cmd{Path: r.crmResource, Args: []string{"--resource", rsc, "--locate"}})
+	where, err := pcmk.Tools{Run: r.req.Run}.Locate(ctx, rsc)
 	if err != nil {
-		return false, fmt.Errorf("locate %s: %w", rsc, err)
+		return false, err
 	}
 	self := r.req.Meta["on_node"]
 	if self == "" {
 		self, _ = os.Hostname()
 	}
-	for _, line := range strings.Split(string(res.Stdout), "\n") {
-		_, where, ok := strings.Cut(line, " is running on: ")
-		f := strings.Fields(where)
-		if ok && len(f) == 2 && (f[1] == "Promoted" || f[1] == "Master") && !strings.EqualFold(f[0], self) {
+	for _, l := range where {
+		if l.Promoted && !strings.EqualFold(l.Node, self) {
 			return true, nil
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
 	"github.com/qvd-ha/qvd-ha/agents/ocf/ocftest"
 	"github.com/qvd-ha/qvd-ha/internal/drbdstate"
+	"github.com/qvd-ha/qvd-ha/internal/pcmk"
 	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
@@ -56,7 +57,7 @@ func newFake(t testing.TB) *fakeDRBD {
 	}
 	old := system
 	system = host{drbdadm: filepath.Join(f.dir, "drbdadm"), drbdsetup: "drbdsetup", modprobe: "modprobe",
-		crmResource: "crm_resource", procDRBD: filepath.Join(f.dir, "proc-drbd"), kmsg: filepath.Join(f.dir, "kmsg"),
+		procDRBD: filepath.Join(f.dir, "proc-drbd"), kmsg: filepath.Join(f.dir, "kmsg"),
 		proc: filepath.Join(f.dir, "proc"), cacheDir: filepath.Join(f.dir, "run")}
 	t.Cleanup(func() { system = old })
 	f.env = map[string][]string{}
@@ -146,7 +147,7 @@ func (f *fakeDRBD) Run(_ context.Context, c runner.Cmd) (runner.Result, error) {
 	case c.Path == system.modprobe:
 		f.module = f.available
 		return runner.Result{}, nil
-	case c.Path == system.crmResource:
+	case c.Path == pcmk.CrmResource:
 		cmd := exec.Command("crm_resource", c.Args...)
 		cmd.Env = append(os.Environ(), "CIB_file="+f.locateCIB)
 		out, err := cmd.Output()
