@@ -25,33 +25,18 @@ type device struct {
 }
 
 func validate(o *fencing.Options) error {
-	u, err := hypervisorURL(o)
-	if err != nil {
-		return err
-	}
-	if _, err := dialerFor(u, o); err != nil {
-		return err
-	}
-	_, _, err = fencing.ParseHostlist(o.String(optHostlist.Name))
+	_, err := loadSettings(o)
 	return err
 }
 
 func connect(ctx context.Context, o *fencing.Options) (fencing.Device, error) {
-	u, err := hypervisorURL(o)
+	s, err := loadSettings(o)
 	if err != nil {
 		return nil, err
 	}
-	inner, err := dialerFor(u, o)
-	if err != nil {
-		return nil, err
-	}
-	hosts, order, err := fencing.ParseHostlist(o.String(optHostlist.Name))
-	if err != nil {
-		return nil, err
-	}
-	d := &device{dialer: &heldDialer{inner: inner}, where: u.Redacted(), hosts: hosts, order: order}
+	d := &device{dialer: &heldDialer{inner: s.dialer}, where: s.hypervisor.Redacted(), hosts: s.hosts, order: s.order}
 	d.lv = libvirt.NewWithDialer(d.dialer)
-	if err := d.call(ctx, func() error { return d.lv.ConnectToURI(libvirt.RemoteURI(u)) }); err != nil {
+	if err := d.call(ctx, func() error { return d.lv.ConnectToURI(libvirt.RemoteURI(s.hypervisor)) }); err != nil {
 		return nil, err
 	}
 	return d, nil

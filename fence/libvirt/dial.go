@@ -13,22 +13,19 @@ import (
 
 	"github.com/digitalocean/go-libvirt/socket"
 	"github.com/digitalocean/go-libvirt/socket/dialers"
-
-	"github.com/qvd-ha/qvd-ha/fence/fencing"
 )
 
 // hypervisorURL reads hypervisor_uri. URI query parameters (socket, keyfile,
 // known_hosts, pkipath, no_verify) are honoured as libvirt documents them;
 // the agent's options fill in what the URI leaves out.
-func hypervisorURL(o *fencing.Options) (*url.URL, error) {
-	if ip := o.String(optIP.Name); ip != "" {
-		return virshURL(o, ip)
+func hypervisorURL(s settings) (*url.URL, error) {
+	if s.ip != "" {
+		return virshURL(s)
 	}
-	if o.IsSet(optIPPort.Name) {
+	if s.ipPortSet {
 		return nil, errors.New("ipport applies to ip only: write the port into hypervisor_uri")
 	}
-	raw := o.String(optURI.Name)
-	u, err := url.Parse(raw)
+	u, err := url.Parse(s.uri)
 	if err != nil || u.Scheme == "" {
 		// url.Parse's error quotes the URI, which may hold a password.
 		return nil, errors.New("hypervisor_uri is not a libvirt URI such as qemu:///system or qemu+ssh://host/system")
@@ -38,24 +35,24 @@ func hypervisorURL(o *fencing.Options) (*url.URL, error) {
 
 // virshURL is fence_virsh's ssh login to the hypervisor as a libvirt URI;
 // username is added by the ssh dialer.
-func virshURL(o *fencing.Options, ip string) (*url.URL, error) {
-	if o.IsSet(optURI.Name) {
+func virshURL(s settings) (*url.URL, error) {
+	if s.uriSet {
 		return nil, errors.New("give either ip (fence_virsh's ssh login) or hypervisor_uri, not both")
 	}
-	if !o.Bool(optSSH.Name) {
+	if !s.ssh {
 		return nil, errors.New("ssh=0 (telnet) is not supported: libvirt is reached over ssh")
 	}
-	port := o.String(optIPPort.Name)
+	port := s.ipPort
 	if port == "" {
 		port = "22"
 	}
-	return &url.URL{Scheme: "qemu+ssh", Host: net.JoinHostPort(ip, port), Path: "/system"}, nil
+	return &url.URL{Scheme: "qemu+ssh", Host: net.JoinHostPort(s.ip, port), Path: "/system"}, nil
 }
 
 // dialerFor maps a libvirt URI onto go-libvirt's dialers. go-libvirt has
 // its own mapping (ConnectToURI) but it hides the dialer, and we need to hold
 // the connection to close it when a call overruns its deadline.
-func dialerFor(u *url.URL, o *fencing.Options) (socket.Dialer, error) {
+func dialerFor(u *url.URL, s settings) (socket.Dialer, error) {
 	q := u.Query()
 	transport := ""
 	if _, t, ok := strings.Cut(u.Scheme, "+"); ok {
@@ -76,24 +73,24 @@ func dialerFor(u *url.URL, o *fencing.Options) (socket.Dialer, error) {
 		return dialers.NewRemote(u.Hostname(), dialers.UsePort(portOr(u, "16509"))), nil
 	case "tls":
 		opts := []dialers.TLSOption{dialers.UseTLSPort(portOr(u, "16514"))}
-		if p := first(q.Get("pkipath"), o.String(optPKIPath.Name)); p != "" {
+		if p := first(q.Get("pkipath"), s.pkiPath); p != "" {
 			opts = append(opts, dialers.UsePKIPath(p))
 		}
-		if q.Get("no_verify") == "1" || o.Bool(fencing.SSLInsecure.Name) {
+		if q.Get("no_verify") == "1" || s.sslInsecure {
 			opts = append(opts, dialers.WithInsecureNoVerify())
 		}
 		return dialers.NewTLS(u.Hostname(), opts...), nil
 	case "ssh", "libssh", "libssh2":
-		return sshDialer(u, o)
+		return sshDialer(u, s)
 	}
 	return nil, fmt.Errorf("hypervisor_uri: transport %q is not supported (unix, tcp, tls, ssh)", transport)
 }
 
 // sshDialer checks the host key against known_hosts unless ssh_insecure is
 // given explicitly: fencing the wrong host's VMs is worse than not fencing.
-func sshDialer(u *url.URL, o *fencing.Options) (socket.Dialer, error) {
+func sshDialer(u *url.URL, s settings) (socket.Dialer, error) {
 	q := u.Query()
-	knownHosts := first(q.Get("known_hosts"), o.String(optKnownHosts.Name))
+	knownHosts := first(q.Get("known_hosts"), s.knownHosts)
 	if knownHosts == "" {
 		home, err := os.UserHomeDir()
 		if err != nil {
@@ -107,21 +104,21 @@ func sshDialer(u *url.URL, o *fencing.Options) (socket.Dialer, error) {
 	}
 	// Without a user go-libvirt logs in as the current user, as ssh does:
 	// the runbook's qemu+ssh://aries/system names none.
-	if user := first(u.User.Username(), o.String(fencing.Username.Name)); user != "" {
+	if user := first(u.User.Username(), s.username); user != "" {
 		opts = append(opts, dialers.UseSSHUsername(user))
 	}
 	if p, ok := u.User.Password(); ok {
 		opts = append(opts, dialers.UseSSHPassword(p))
-	} else if p := o.Password(); p != "" {
-		opts = append(opts, dialers.UseSSHPassword(p))
+	} else if s.password != "" {
+		opts = append(opts, dialers.UseSSHPassword(s.password))
 	}
-	if k := first(q.Get("keyfile"), o.String(fencing.IdentityFile.Name)); k != "" {
+	if k := first(q.Get("keyfile"), s.identityFile); k != "" {
 		opts = append(opts, dialers.UseKeyFile(k))
 	}
 	if s := q.Get("socket"); s != "" {
 		opts = append(opts, dialers.WithRemoteSocket(s))
 	}
-	if o.Bool(optSSHInsecure.Name) || q.Get("no_verify") == "1" {
+	if s.sshInsecure || q.Get("no_verify") == "1" {
 		opts = append(opts, dialers.WithInsecureIgnoreHostKey())
 	}
 	return dialers.NewSSH(u.Hostname(), opts...), nil

@@ -19,22 +19,18 @@ type device struct {
 }
 
 func connect(ctx context.Context, o *fencing.Options) (fencing.Device, error) {
-	raw, err := sessionURL(o)
+	s, err := loadSettings(o)
 	if err != nil {
 		return nil, err
 	}
-	hosts, order, err := fencing.ParseHostlist(o.String(optHostlist.Name))
+	c, err := newClient(s.sessionURL, s.caFile, s.insecure)
 	if err != nil {
 		return nil, err
 	}
-	c, err := newClient(raw, o.String(optCAFile.Name), o.Bool(fencing.SSLInsecure.Name))
-	if err != nil {
+	if err := c.login(ctx, s.username, s.password); err != nil {
 		return nil, err
 	}
-	if err := c.login(ctx, o.String(fencing.Username.Name), o.Password()); err != nil {
-		return nil, err
-	}
-	return &device{c: c, hosts: hosts, order: order}, nil
+	return &device{c: c, hosts: s.hosts, order: s.order}, nil
 }
 
 // target maps a node named in hostlist to its VM.

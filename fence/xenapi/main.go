@@ -59,8 +59,7 @@ func main() {
 
 // sessionURL adds the https:// the runbook leaves out ("https://aries" is
 // written in full there, but "-s aries" works with fence_xenapi too).
-func sessionURL(o *fencing.Options) (string, error) {
-	raw := o.String(optSessionURL.Name)
+func sessionURL(raw string) (string, error) {
 	if !strings.Contains(raw, "://") {
 		raw = "https://" + raw
 	}
@@ -72,12 +71,6 @@ func sessionURL(o *fencing.Options) (string, error) {
 }
 
 func validate(o *fencing.Options) error {
-	if _, err := sessionURL(o); err != nil {
-		return err
-	}
-	if o.String(fencing.Username.Name) == "" {
-		return errors.New("username (login) is required")
-	}
-	_, _, err := fencing.ParseHostlist(o.String(optHostlist.Name))
+	_, err := loadSettings(o)
 	return err
 }
