@@ -1,6 +1,7 @@
 package cib
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,9 +9,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
 	"github.com/qvd-ha/qvd-ha/bootstrap/internal/xmltree"
+	// Named apart from this package's pcmk, the test helper that runs a tool.
+	pacemaker "github.com/qvd-ha/qvd-ha/internal/pcmk"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // cluster is a CIB file that crm_simulate moves from transition to
@@ -76,12 +81,19 @@ func (cl *cluster) simulate(args ...string) []string {
 	cl.step++
 	next := filepath.Join(cl.dir, fmt.Sprintf("cib-%d.xml", cl.step))
 	cl.graph = filepath.Join(cl.dir, fmt.Sprintf("graph-%d.xml", cl.step))
-	out := string(pcmk(cl.t, nil, "crm_simulate", append([]string{"-x", cl.file, "-S", "-O", next, "-G", cl.graph}, args...)...).Stdout)
-	cl.file = next
-	if !strings.Contains(out, "Transition Summary:") {
-		cl.t.Fatalf("crm_simulate printed no transition summary:\n%s", out)
+	changes, err := pacemaker.Tools{Run: runner.Exec{}}.Simulate(cl.ctx(), cl.file, append([]string{"-O", next, "-G", cl.graph}, args...)...)
+	if err != nil {
+		cl.t.Fatal(err)
 	}
-	return TransitionSummary(out)
+	cl.file = next
+	return changes
+}
+
+// ctx bounds one Pacemaker tool run.
+func (cl *cluster) ctx() context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	cl.t.Cleanup(cancel)
+	return ctx
 }
 
 // attr sets a transient node attribute, as an agent does with attrd.
@@ -101,15 +113,14 @@ func (cl *cluster) failCount(rsc, node string) string {
 // as crm_mon reports the current CIB; clone instances are listed sorted.
 func (cl *cluster) where() map[string]string {
 	cl.t.Helper()
-	out := pcmk(cl.t, []string{"CIB_file=" + cl.file}, "crm_mon", "-1", "--output-as=xml").Stdout
-	root, err := xmltree.Parse(out)
+	st, err := pacemaker.Tools{Run: runner.Exec{}, Env: []string{"CIB_file=" + cl.file}}.Status(cl.ctx())
 	if err != nil {
 		cl.t.Fatal(err)
 	}
 	all := map[string][]string{}
-	for _, r := range root.Find("//resource") {
-		for _, n := range r.Find("node") {
-			all[r.Attr("id")] = append(all[r.Attr("id")], r.Attr("role")+" "+n.Attr("name"))
+	for _, r := range st.Resources {
+		for _, n := range r.Nodes {
+			all[r.ID] = append(all[r.ID], r.Role+" "+n.Name)
 		}
 	}
 	m := map[string]string{}

@@ -128,20 +128,22 @@ func TestTransitionSummary(t *testing.T) {
 	tests := []struct {
 		name, out string
 		want      []string
+		ok        bool
 	}{
 		{"crm_simulate-start.txt", string(fixture(t, "crm_simulate-start.txt")), []string{
 			"Start p_fs_postgres ( qvddb1 )", "Start p_ip_postgres ( qvddb1 )", "Start p_postgres ( qvddb1 )",
 			"Start p_fence_qvddb1 ( qvddb2 )", "Start p_fence_qvddb2 ( qvddb1 )", "Start p_mailto ( qvddb1 )",
 			"Start p_ping:0 ( qvddb2 )", "Start p_ping:1 ( qvddb1 )",
 			"Promote p_drbd_postgres:0 ( Stopped -> Promoted qvddb1 )", "Start p_drbd_postgres:1 ( qvddb2 )",
-		}},
-		{"empty summary", "Current cluster status:\n\nTransition Summary:\n\nExecuting Cluster Transition:\n", nil},
-		{"no summary", "Current cluster status:\n", nil},
+		}, true},
+		{"empty summary", "Current cluster status:\n\nTransition Summary:\n\nExecuting Cluster Transition:\n", nil, true},
+		{"no summary", "Current cluster status:\n", nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := TransitionSummary(tt.out); !slices.Equal(got, tt.want) {
-				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			got, ok := transitionSummary(tt.out)
+			if !slices.Equal(got, tt.want) || ok != tt.ok {
+				t.Errorf("got %v\n%s\nwant %v\n%s", ok, strings.Join(got, "\n"), tt.ok, strings.Join(tt.want, "\n"))
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package pcmk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -15,20 +16,25 @@ func (t Tools) Simulate(ctx context.Context, file string, extra ...string) ([]st
 	if err != nil {
 		return nil, fmt.Errorf("crm_simulate: %w", err)
 	}
-	return TransitionSummary(string(res.Stdout)), nil
+	changes, ok := transitionSummary(string(res.Stdout))
+	if !ok {
+		return nil, errors.New("crm_simulate printed no transition summary")
+	}
+	return changes, nil
 }
 
 var summaryLine = regexp.MustCompile(`^\s+\* (\S+)\s+(.*)$`)
 
-// TransitionSummary returns the "Transition Summary" of crm_simulate's
-// output, one change per line with whitespace collapsed:
+// transitionSummary returns the "Transition Summary" of crm_simulate's
+// output, one change per line with whitespace collapsed, and whether the
+// output has one (it has, empty, when nothing changes):
 // "Move p_fs_postgres ( qvddb1 -> qvddb2 )". The text, not the XML's
 // <actions>: these lines are what apply shows the administrator, in the
 // words crm_simulate and crm_mon use.
-func TransitionSummary(out string) []string {
+func transitionSummary(out string) ([]string, bool) {
 	_, summary, ok := strings.Cut(out, "Transition Summary:\n")
 	if !ok {
-		return nil
+		return nil, false
 	}
 	summary, _, _ = strings.Cut(summary, "\n\n")
 	var lines []string
@@ -37,5 +43,5 @@ func TransitionSummary(out string) []string {
 			lines = append(lines, m[1]+" "+strings.Join(strings.Fields(m[2]), " "))
 		}
 	}
-	return lines
+	return lines, true
 }

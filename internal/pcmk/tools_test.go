@@ -191,7 +191,7 @@ func TestSimulate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := TransitionSummary(string(fixture(t, "crm_simulate-start.txt"))); !slices.Equal(got, want) {
+	if want, _ := transitionSummary(string(fixture(t, "crm_simulate-start.txt"))); !slices.Equal(got, want) {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	if _, err := os.Stat(filepath.Join(dir, "after.xml")); err != nil {
@@ -199,6 +199,13 @@ func TestSimulate(t *testing.T) {
 	}
 	if _, err := tools.Simulate(testContext(t), filepath.Join(dir, "none.xml")); err == nil {
 		t.Error("a missing CIB simulated without an error")
+	}
+	// An answer without its summary is no "nothing changes".
+	mute := Tools{Run: runner.Func(func(context.Context, runner.Cmd) (runner.Result, error) {
+		return runner.Result{Stdout: []byte("Current cluster status:\n")}, nil
+	})}
+	if got, err := mute.Simulate(testContext(t), file); err == nil {
+		t.Errorf("output without a transition summary: %q, want an error", got)
 	}
 }
 
