@@ -2,13 +2,12 @@ package guestcluster
 
 import (
 	"context"
-	"encoding/xml"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/internal/drbdstate"
+	"github.com/qvd-ha/qvd-ha/internal/pcmk"
 )
 
 // drbdClone is the promotable clone's primitive in the bootstrap's CIB.
@@ -17,24 +16,21 @@ const drbdClone = "p_drbd_postgres"
 // SetProperty sets a cluster property (maintenance-mode,
 // stop-all-resources) from n.
 func (c *Cluster) SetProperty(ctx context.Context, n *Node, name, value string) error {
-	_, err := n.Output(ctx, fmt.Sprintf("crm_attribute --type crm_config --name %s --update %s", name, value))
-	return err
+	err := pcmk.Tools{Run: n.Runner()}.SetProperty(ctx, name, value)
+	if err != nil {
+		return fmt.Errorf("on %s: %w", n.Name, err)
+	}
+	return nil
 }
 
 // PromotionScore is the promotion score of the DRBD clone on node on, as
 // the CIB holds it (crm_attribute -p): "" when the node has none.
 func (c *Cluster) PromotionScore(ctx context.Context, n, on *Node) (string, error) {
-	r, err := n.Run(ctx, "OCF_RESOURCE_INSTANCE="+drbdClone+" crm_attribute -p -N "+on.Name+" -G -q")
+	score, _, err := pcmk.Tools{Run: n.Runner()}.PromotionScore(ctx, drbdClone, on.Name)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("on %s: %w", n.Name, err)
 	}
-	if r.ExitCode != 0 {
-		if strings.Contains(r.Stderr, "No such device or address") {
-			return "", nil
-		}
-		return "", fmt.Errorf("crm_attribute -p on %s: exit %d: %s", n.Name, r.ExitCode, strings.TrimSpace(r.Stderr))
-	}
-	return strings.TrimSpace(r.Stdout), nil
+	return score, nil
 }
 
 // documentedScore is the promotion score ocf:qvd:drbd's meta-data
@@ -93,50 +89,14 @@ func (c *Cluster) CheckScores(ctx context.Context, n *Node) (string, error) {
 
 // OpResult is the last result of one operation of a resource on a node,
 // as the CIB's status section records it.
-type OpResult struct {
-	Node, Resource, ID string
-	Operation          string
-	RC                 int
-	ExitReason         string
-}
+type OpResult = pcmk.OpResult
 
-// OpResults are the recorded operation results of rsc (every node).
+// OpResults are the recorded operation results of rsc (every node), as n
+// reads them.
 func (c *Cluster) OpResults(ctx context.Context, n *Node, rsc string) ([]OpResult, error) {
-	out, err := n.Output(ctx, "cibadmin --query --scope status")
+	ops, err := pcmk.Tools{Run: n.Runner()}.OpResults(ctx, rsc)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("on %s: %w", n.Name, err)
 	}
-	var doc struct {
-		Nodes []struct {
-			Uname     string `xml:"uname,attr"`
-			Resources []struct {
-				ID  string `xml:"id,attr"`
-				Ops []struct {
-					ID         string `xml:"id,attr"`
-					Operation  string `xml:"operation,attr"`
-					RC         string `xml:"rc-code,attr"`
-					ExitReason string `xml:"exit-reason,attr"`
-				} `xml:"lrm_rsc_op"`
-			} `xml:"lrm>lrm_resources>lrm_resource"`
-		} `xml:"node_state"`
-	}
-	if err := xml.Unmarshal([]byte(out), &doc); err != nil {
-		return nil, fmt.Errorf("status section on %s: %w", n.Name, err)
-	}
-	var res []OpResult
-	for _, ns := range doc.Nodes {
-		for _, r := range ns.Resources {
-			if r.ID != rsc {
-				continue
-			}
-			for _, op := range r.Ops {
-				rc, err := strconv.Atoi(op.RC)
-				if err != nil {
-					return nil, fmt.Errorf("status section on %s: %s has rc-code %q", n.Name, op.ID, op.RC)
-				}
-				res = append(res, OpResult{Node: ns.Uname, Resource: r.ID, ID: op.ID, Operation: op.Operation, RC: rc, ExitReason: op.ExitReason})
-			}
-		}
-	}
-	return res, nil
+	return ops, nil
 }
