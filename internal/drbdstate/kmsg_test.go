@@ -42,7 +42,7 @@ func TestCapturedSplitBrain(t *testing.T) {
 // like /dev/kmsg gives no more at its end.
 func TestReadKernelLog(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "kmsg")
-	records := "6,1,1000,-;block drbd0: conn( WFConnection -> Connected )\n SUBSYSTEM=block\n 4,2,2000,-;\n6,2,2000,-;d-con r0: conn( Disconnecting -> StandAlone )\n"
+	records := "6,1,1000,-;block drbd0: conn( WFConnection -> Connected )\n SUBSYSTEM=block\n DEVICE=b147:0\n6,2,2000,-;d-con r0: conn( Disconnecting -> StandAlone )\n"
 	if err := os.WriteFile(path, []byte(records), 0o644); err != nil {
 		t.Fatal(err)
 	}
