@@ -1,3 +1,5 @@
+//go:build root
+
 // Package rpm_test checks the SLES packages that rpm/ builds: their
 // contents and dependencies, rpmlint, the debuginfo, installations with
 // zypper into empty roots, and an installation onto this machine's own root
@@ -514,19 +516,6 @@ func checkSource(t *testing.T, b *built) {
 			t.Errorf("%s: change log\n%s\nwant (from %s)\n%s", filepath.Base(rpm), got, changesFile, log)
 		}
 	}
-}
-
-// run runs a command that must succeed and returns its standard output.
-func run(t *testing.T, name string, args ...string) []byte {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s%s", name, strings.Join(args, " "), err, out, stderr.Bytes())
-	}
-	return out
 }
 
 func lines(b []byte) []string {
