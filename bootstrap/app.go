@@ -1,58 +1,25 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/qvd-ha/qvd-ha/bootstrap/cib"
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
 	"github.com/qvd-ha/qvd-ha/bootstrap/files"
+	"github.com/qvd-ha/qvd-ha/bootstrap/secret"
 	"github.com/qvd-ha/qvd-ha/internal/runner"
-)
-
-// Exit codes.
-const (
-	exitOK        = 0
-	exitFailed    = 1
-	exitBadConfig = 2 // the configuration is wrong; nothing was written
 )
 
 // DefaultConfig is where the configuration lives on a node.
 const DefaultConfig = "/etc/qvd-ha/bootstrap.conf"
 
-// badConfig carries config.Problems out of the app with exit code 2.
-type badConfig struct{ config.Problems }
-
-// run is main without the process: tests call it in-process.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, r runner.Runner) int {
-	app := newApp(stdout, stderr, r)
-	err := app.RunContext(ctx, args)
-	var bad badConfig
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.As(err, &bad):
-		for _, p := range bad.Problems {
-			fmt.Fprintln(stderr, "qvd-ha-bootstrap: config: "+p)
-		}
-		return exitBadConfig
-	default:
-		fmt.Fprintln(stderr, "qvd-ha-bootstrap: "+err.Error())
-		return exitFailed
-	}
-}
-
 func newApp(stdout, stderr io.Writer, r runner.Runner) *cli.App {
-	outFlag := &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` instead of standard output (replaced atomically; a new file gets mode 0600)"}
-	app := &cli.App{
+	return &cli.App{
 		Name:      "qvd-ha-bootstrap",
 		Usage:     "generate the QVD HA PostgreSQL cluster's configuration from one file",
 		Version:   version,
@@ -75,113 +42,41 @@ func newApp(stdout, stderr io.Writer, r runner.Runner) *cli.App {
 			&cli.StringSliceFlag{Name: "set", Usage: "override one configuration key: --set `KEY=VALUE` (repeatable)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no notes on standard error"},
 		},
+		// The order of the help and the man page: the CIB, then the node
+		// steps in the runbook's order, then the timers' jobs and the
+		// destructive storage step.
 		Commands: []*cli.Command{
-			{
-				Name:  "cib",
-				Usage: "print the whole CIB as XML, empty status (for crm_verify, crm_simulate, a shadow CIB)",
-				Flags: []cli.Flag{outFlag},
-				Action: withConfig(func(cCtx *cli.Context, c *config.Config) error {
-					note(cCtx, c.FailoverBudget().String())
-					out, err := cib.Build(c).XML()
-					if err != nil {
-						return fmt.Errorf("render CIB: %w", err)
-					}
-					return output(cCtx, out)
-				}),
-			},
-			{
-				Name:  "crm",
-				Usage: "print the CIB configuration in crm shell syntax (for crm configure load update)",
-				Flags: []cli.Flag{outFlag},
-				Action: withConfig(func(cCtx *cli.Context, c *config.Config) error {
-					note(cCtx, c.FailoverBudget().String())
-					return output(cCtx, []byte(cib.Build(c).CRM()))
-				}),
-			},
-			{
-				Name: "verify",
-				Usage: "check the generated CIB with crm_verify; with --fence-timing, also time each node's fence device " +
-					"and warn when priority-fencing-delay is less than twice the slowest",
-				Description: "--fence-timing runs each fence device's status action " + strconv.Itoa(fenceTimingRuns) +
-					" times, as the fencer runs the installed agent (the device's parameters on stdin), and takes the slowest: " +
-					"start, connection, login and one call at the hypervisor, the path an off takes to the kill that decides " +
-					"a fence race. Status is timed because it is harmless: a real off would power a node off. Run it on a " +
-					"cluster node (the hypervisor must be reachable from there; with cibsecret, the password is read where " +
-					"cibsecret stored it). The cluster itself need not run.",
-				Flags: []cli.Flag{
-					&cli.DurationFlag{Name: "timeout", Value: time.Minute, Usage: "give crm_verify, and each fence agent run, at most `DURATION`"},
-					&cli.BoolFlag{Name: "fence-timing", Usage: "time the fence devices against the configured hypervisor"},
-				},
-				Action: withConfig(func(cCtx *cli.Context, c *config.Config) error {
-					b := cib.Build(c)
-					report, err := verify(cCtx.Context, r, b, cCtx.Duration("timeout"))
-					fmt.Fprint(stdout, report)
-					if cCtx.Bool("fence-timing") {
-						ft := fenceTimer{r: r, now: time.Now, agents: fenceAgentDir, secrets: cibSecretsDir, timeout: cCtx.Duration("timeout")}
-						timing, terr := ft.check(cCtx.Context, c, b)
-						fmt.Fprint(stdout, timing)
-						err = errors.Join(err, terr)
-					}
-					return err
-				}),
-			},
-			{
-				Name: "apply",
-				Usage: "load the CIB configuration into the running cluster after a preview (crm_simulate on a " +
-					"copy of the live CIB); refuses without --yes when the database would stop or move",
-				Flags: []cli.Flag{
-					&cli.BoolFlag{Name: "yes", Usage: "apply even when the database would stop, restart or move"},
-					&cli.DurationFlag{Name: "timeout", Value: 2 * time.Minute, Usage: "give the Pacemaker tools at most `DURATION`"},
-				},
-				Action: withConfig(func(cCtx *cli.Context, c *config.Config) error {
-					return apply(cCtx.Context, r, stdout, cib.Build(c), cCtx.Bool("yes"), cCtx.Duration("timeout"))
-				}),
-			},
-			{
-				Name:  "budget",
-				Usage: "print the worst-case failover time of the configured timers",
-				Action: withConfig(func(cCtx *cli.Context, c *config.Config) error {
-					fmt.Fprint(stdout, c.FailoverBudget())
-					return nil
-				}),
-			},
-			{
-				Name:  "sample-config",
-				Usage: "print the documented configuration file with every default",
-				Flags: []cli.Flag{outFlag},
-				Action: func(cCtx *cli.Context) error {
-					return output(cCtx, []byte(config.Sample()))
-				},
-			},
-			{
-				Name:  "show-config",
-				Usage: "print the effective configuration (--config and --set over the defaults), documented",
-				Action: withConfig(func(cCtx *cli.Context, c *config.Config) error {
-					_, err := io.WriteString(stdout, c.Render())
-					return err
-				}),
-			},
-			{
-				Name:   "manpage",
-				Usage:  "print the man page (roff)",
-				Hidden: true,
-				Action: func(cCtx *cli.Context) error {
-					man, err := cCtx.App.ToMan()
-					if err != nil {
-						return fmt.Errorf("render man page: %w", err)
-					}
-					_, err = io.WriteString(stdout, man)
-					return err
-				},
-			},
+			cibCommand(),
+			crmCommand(),
+			verifyCommand(r),
+			applyCommand(r),
+			budgetCommand(),
+			sampleConfigCommand(),
+			showConfigCommand(),
+			manpageCommand(),
+			checkTimeCommand(r),
+			hostsCommand(),
+			corosyncCommand(r),
+			drbdCommand(),
+			postgresCommand(),
+			dbInitCommand(),
+			nodeConfCommand(),
+			disableUnitsCommand(),
+			backupCommand(r),
+			drbdVerifyCommand(r),
+			storageInitCommand(r),
 		},
 	}
-	app.Commands = append(app.Commands, nodeCommands(r)...)
-	app.Commands = append(app.Commands, dbCommands()...)
-	app.Commands = append(app.Commands, maintenanceCommands(r)...)
-	app.Commands = append(app.Commands, storageCommands(r)...)
-	return app
 }
+
+// outputFlag is --output of the commands that print a file.
+func outputFlag() cli.Flag {
+	return &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` instead of standard output (replaced atomically; a new file gets mode 0600)"}
+}
+
+// dryRunFlag is the node steps' --dry-run; each step is idempotent, so a
+// second run reports that nothing changed.
+var dryRunFlag = &cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print what would be written; change nothing"}
 
 // load reads --config over the defaults and applies --set.
 func load(cCtx *cli.Context) (*config.Config, error) {
@@ -205,6 +100,17 @@ func load(cCtx *cli.Context) (*config.Config, error) {
 	return c, err
 }
 
+// withConfig loads the configuration before running action.
+func withConfig(action func(*cli.Context, *config.Config) error) cli.ActionFunc {
+	return func(cCtx *cli.Context) error {
+		c, err := load(cCtx)
+		if err != nil {
+			return err
+		}
+		return action(cCtx, c)
+	}
+}
+
 // note tells the administrator something on standard error, unless --quiet.
 func note(cCtx *cli.Context, text string) {
 	if cCtx.Bool("quiet") {
@@ -225,4 +131,43 @@ func output(cCtx *cli.Context, data []byte) error {
 		return err
 	}
 	return files.Write(name, data, 0o600)
+}
+
+// install writes data to name when it differs, or with --dry-run shows it.
+func install(cCtx *cli.Context, name string, data []byte, perm os.FileMode) error {
+	return files.Install(cCtx.App.Writer, name, data, perm, cCtx.Bool("dry-run"))
+}
+
+// report prints what a step did or would do, or that nothing was to do.
+func report(cCtx *cli.Context, done []string, dry bool, upToDate string) {
+	out := cCtx.App.Writer
+	if len(done) == 0 {
+		fmt.Fprintln(out, upToDate)
+		return
+	}
+	for _, d := range done {
+		if dry {
+			fmt.Fprintln(out, "would "+d)
+		} else {
+			fmt.Fprintln(out, "done: "+d)
+		}
+	}
+}
+
+// thisNode is --node, or the node whose name is the host name.
+func thisNode(cCtx *cli.Context, c *config.Config) (config.Node, error) {
+	name := cCtx.String("node")
+	if name == "" {
+		name, _ = os.Hostname()
+	}
+	i := slices.IndexFunc(c.Nodes[:], func(n config.Node) bool { return n.Name == name })
+	if i < 0 {
+		return config.Node{}, fmt.Errorf("%s: %q is neither %s nor %s; name the node with --node", cCtx.Command.Name, name, c.Nodes[0].Name, c.Nodes[1].Name)
+	}
+	return c.Nodes[i], nil
+}
+
+// password is the QVD database user's, from db.password_source.
+func password(cCtx *cli.Context, c *config.Config) (string, error) {
+	return secret.Read(c.DBPasswordSource, cCtx.App.Reader, cCtx.App.ErrWriter)
 }

@@ -83,26 +83,24 @@ Exit status: 0 done, already done, or only shown; 1 refused or failed; 2 bad
 configuration.
 `
 
-// storageCommands are the destructive storage steps.
-func storageCommands(r runner.Runner) []*cli.Command {
-	return []*cli.Command{
-		{
-			Name: "storage-init",
-			Usage: "DESTRUCTIVE, on both nodes: DRBD metadata and the initial sync forced from preferred_node (or " +
-				"the shared device), the filesystem, the data directory moved onto it (runbook 6-7); without --yes " +
-				"it only says what it would do",
-			UsageText: storageInitUsage,
-			Flags: []cli.Flag{dryRunFlag,
-				&cli.BoolFlag{Name: "yes", Usage: "do it; without it only what would be done is printed"},
-				&cli.BoolFlag{Name: "force", Usage: "initialise even a disk that carries a filesystem, DRBD metadata " +
-					"or a partition table, DESTROYING it; the data comes from fs.directory.orig when an earlier run put it there"},
-				&cli.StringFlag{Name: "node", Usage: "this node's `NAME` (default: the host name)"},
-				&cli.DurationFlag{Name: "timeout", Value: time.Hour, Usage: "give the whole run, the waits for the " +
-					"peer and for the initial sync included, at most `DURATION`"},
-				&cli.DurationFlag{Name: "progress", Value: 10 * time.Second, Usage: "print the initial sync's progress every `DURATION`"},
-			},
-			Action: withConfig(storageInitStep(r)),
+// storageInitCommand is the destructive storage step.
+func storageInitCommand(r runner.Runner) *cli.Command {
+	return &cli.Command{
+		Name: "storage-init",
+		Usage: "DESTRUCTIVE, on both nodes: DRBD metadata and the initial sync forced from preferred_node (or " +
+			"the shared device), the filesystem, the data directory moved onto it (runbook 6-7); without --yes " +
+			"it only says what it would do",
+		UsageText: storageInitUsage,
+		Flags: []cli.Flag{dryRunFlag,
+			&cli.BoolFlag{Name: "yes", Usage: "do it; without it only what would be done is printed"},
+			&cli.BoolFlag{Name: "force", Usage: "initialise even a disk that carries a filesystem, DRBD metadata " +
+				"or a partition table, DESTROYING it; the data comes from fs.directory.orig when an earlier run put it there"},
+			&cli.StringFlag{Name: "node", Usage: "this node's `NAME` (default: the host name)"},
+			&cli.DurationFlag{Name: "timeout", Value: time.Hour, Usage: "give the whole run, the waits for the " +
+				"peer and for the initial sync included, at most `DURATION`"},
+			&cli.DurationFlag{Name: "progress", Value: 10 * time.Second, Usage: "print the initial sync's progress every `DURATION`"},
 		},
+		Action: withConfig(storageInitStep(r)),
 	}
 }
 

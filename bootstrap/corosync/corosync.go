@@ -6,10 +6,13 @@ package corosync
 import (
 	"crypto/rand"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
+	"github.com/qvd-ha/qvd-ha/bootstrap/files"
 )
 
 // Paths on a node.
@@ -80,4 +83,26 @@ func NewAuthkey() ([]byte, error) {
 		return nil, fmt.Errorf("authkey: %w", err)
 	}
 	return key, nil
+}
+
+// InstallAuthkey creates the key at name once: replacing it on one node
+// would split the cluster, so an existing key is never touched.
+func InstallAuthkey(out io.Writer, name string, dryRun bool) error {
+	if _, err := os.Stat(name); err == nil {
+		fmt.Fprintf(out, "%s exists; kept\n", name)
+		return nil
+	}
+	if dryRun {
+		fmt.Fprintf(out, "%s would be created (%d random bytes, mode 0400)\n", name, AuthkeySize)
+		return nil
+	}
+	key, err := NewAuthkey()
+	if err != nil {
+		return err
+	}
+	if err := files.Write(name, key, 0o400); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s created\n", name)
+	return nil
 }

@@ -74,3 +74,31 @@ func Update(name string, data []byte, perm os.FileMode) (bool, error) {
 	}
 	return true, Write(name, data, perm)
 }
+
+// Install writes data to name when it differs and says so on out, the
+// report every node step gives; with dryRun it only shows what would be
+// written, so an administrator can read it before anything changes.
+func Install(out io.Writer, name string, data []byte, perm os.FileMode, dryRun bool) error {
+	if dryRun {
+		old, err := os.ReadFile(name)
+		state := "would be changed"
+		switch {
+		case err == nil && string(old) == string(data):
+			state = "is up to date"
+		case errors.Is(err, fs.ErrNotExist):
+			state = "would be created"
+		}
+		fmt.Fprintf(out, "%s %s; its content:\n%s", name, state, data)
+		return nil
+	}
+	changed, err := Update(name, data, perm)
+	if err != nil {
+		return err
+	}
+	if changed {
+		fmt.Fprintf(out, "%s written\n", name)
+	} else {
+		fmt.Fprintf(out, "%s is up to date\n", name)
+	}
+	return nil
+}

@@ -4,10 +4,17 @@
 package nodeconf
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
+	"github.com/qvd-ha/qvd-ha/bootstrap/files"
 )
 
 // Path is QVD's node configuration.
@@ -67,4 +74,50 @@ func Merge(old string, keys [][2]string) string {
 		}
 	}
 	return strings.Join(out, "")
+}
+
+// Write brings the file name to c's keys with password, mode 0600, and
+// tells out what it did. With dryRun it shows the content it would write,
+// the password hidden: a dry run is for a person to read.
+func Write(out io.Writer, name string, c *config.Config, password string, dryRun bool) error {
+	old, err := os.ReadFile(name)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	data := Merge(string(old), Keys(c, password))
+	if dryRun {
+		state := "would be changed"
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			state = "would be created"
+		case data == string(old):
+			state = "is up to date"
+		}
+		shown := Merge(string(old), Keys(c, Hidden))
+		fmt.Fprintf(out, "%s %s (mode 0600); its content, password hidden:\n%s", name, state, shown)
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return err
+	}
+	changed, err := files.Update(name, []byte(data), Perm)
+	if err != nil {
+		return err
+	}
+	st, err := os.Stat(name)
+	if err != nil {
+		return err
+	}
+	if st.Mode().Perm() != Perm {
+		if err := os.Chmod(name, Perm); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s: mode %04o, set to 0600 (it holds the password)\n", name, st.Mode().Perm())
+	}
+	if changed {
+		fmt.Fprintf(out, "%s written\n", name)
+	} else {
+		fmt.Fprintf(out, "%s is up to date\n", name)
+	}
+	return nil
 }

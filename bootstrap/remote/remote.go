@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,6 +62,31 @@ func (s SSH) Install(ctx context.Context, r runner.Runner, path string, data []b
 		return false, fmt.Errorf("write %s:%s: %w", s.Host, path, err)
 	}
 	return true, nil
+}
+
+// File is one file for the host: where, what and with which mode.
+type File struct {
+	Path string
+	Data []byte
+	Perm os.FileMode
+}
+
+// Copy installs each file on the host as Install does, stopping at the
+// first failure, and tells out which were written and which were already
+// up to date there.
+func (s SSH) Copy(ctx context.Context, r runner.Runner, out io.Writer, fs []File) error {
+	for _, f := range fs {
+		changed, err := s.Install(ctx, r, f.Path, f.Data, f.Perm)
+		if err != nil {
+			return err
+		}
+		state := "is up to date"
+		if changed {
+			state = "written"
+		}
+		fmt.Fprintf(out, "%s:%s %s\n", s.Host, f.Path, state)
+	}
+	return nil
 }
 
 // quote makes s one word for the remote POSIX shell.

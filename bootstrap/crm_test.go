@@ -1,45 +1,15 @@
+//go:build root
+
 package main
 
 import (
-	"context"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/qvd-ha/qvd-ha/bootstrap/internal/xmltree"
-	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
-
-// exec runs a command (crmsh, Pacemaker tools) under a deadline; it returns
-// the combined output and fails the test when the command fails.
-func exec(t *testing.T, env []string, path string, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	res, err := runner.Exec{}.Run(ctx, runner.Cmd{Path: path, Args: args, Env: env})
-	out := string(res.Stdout) + string(res.Stderr)
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", path, strings.Join(args, " "), err, out)
-	}
-	return out
-}
-
-// emptyCIB is `cibadmin --empty` as a running two-node cluster has it: quorate,
-// with both nodes known (crmsh warns about constraints naming unknown nodes).
-func emptyCIB(t *testing.T) string {
-	t.Helper()
-	cib := exec(t, nil, "/usr/sbin/cibadmin", "--empty")
-	cib = strings.Replace(cib, "<cib ", `<cib have-quorum="1" `, 1)
-	cib = strings.Replace(cib, "<nodes/>", `<nodes><node id="1" uname="qvddb1"/><node id="2" uname="qvddb2"/></nodes>`, 1)
-	file := filepath.Join(t.TempDir(), "cib.xml")
-	if err := os.WriteFile(file, []byte(cib), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return file
-}
 
 var (
 	crmComplaint = regexp.MustCompile(`(ERROR|WARNING): `)

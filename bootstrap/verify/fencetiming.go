@@ -1,4 +1,4 @@
-package main
+package verify
 
 import (
 	"context"
@@ -17,15 +17,15 @@ import (
 // Where the fencer finds what fence timing needs: the fence agents (their
 // install directory) and the values cibsecret keeps out of the CIB.
 const (
-	fenceAgentDir = "/usr/sbin"
-	cibSecretsDir = "/var/lib/pacemaker/lrm/secrets"
+	FenceAgentDir = "/usr/sbin"
+	CIBSecretsDir = "/var/lib/pacemaker/lrm/secrets"
 )
 
-// fenceTimingRuns is how many times each device is asked; the slowest
+// FenceTimingRuns is how many times each device is asked; the slowest
 // counts, since the race is lost on a slow day.
-const fenceTimingRuns = 3
+const FenceTimingRuns = 3
 
-// fenceTimer measures how long each node's fence device takes to reach the
+// FenceTimer measures how long each node's fence device takes to reach the
 // hypervisor, as `verify --fence-timing`.
 //
 // What is timed is the agent's status action, run as the fencer runs it
@@ -38,12 +38,12 @@ const fenceTimingRuns = 3
 // Status is the one action that can be timed against the production nodes:
 // timing a real off would mean powering one off. The delay must be at least
 // twice the slowest, as margin for the kill call itself and for a slower day.
-type fenceTimer struct {
-	r       runner.Runner
-	now     func() time.Time
-	agents  string // directory of the fence agents
-	secrets string // cibsecret's directory
-	timeout time.Duration
+type FenceTimer struct {
+	Run     runner.Runner
+	Now     func() time.Time
+	Agents  string        // directory of the fence agents
+	Secrets string        // cibsecret's directory
+	Timeout time.Duration // for each run of an agent
 }
 
 // deviceTiming is one fence device's slowest status round trip.
@@ -52,11 +52,11 @@ type deviceTiming struct {
 	slowest         time.Duration
 }
 
-// check times every fence device of b and returns the report; the error
+// Check times every fence device of b and returns the report; the error
 // says when a device could not be timed or the delay is too short for it.
-func (ft fenceTimer) check(ctx context.Context, c *config.Config, b *cib.CIB) (string, error) {
+func (ft FenceTimer) Check(ctx context.Context, c *config.Config, b *cib.CIB) (string, error) {
 	var report strings.Builder
-	fmt.Fprintf(&report, "fence timing: the status action of each fence device, slowest of %d runs:\n", fenceTimingRuns)
+	fmt.Fprintf(&report, "fence timing: the status action of each fence device, slowest of %d runs:\n", FenceTimingRuns)
 	var timings []deviceTiming
 	var errs []error
 	for _, p := range b.Configuration.Resources.Primitives {
@@ -87,8 +87,8 @@ func (ft fenceTimer) check(ctx context.Context, c *config.Config, b *cib.CIB) (s
 	return report.String(), errors.Join(errs...)
 }
 
-// timeDevice runs the device's status fenceTimingRuns times.
-func (ft fenceTimer) timeDevice(ctx context.Context, c *config.Config, p cib.Primitive) (deviceTiming, error) {
+// timeDevice runs the device's status FenceTimingRuns times.
+func (ft FenceTimer) timeDevice(ctx context.Context, c *config.Config, p cib.Primitive) (deviceTiming, error) {
 	dt := deviceTiming{id: p.ID, agent: p.Type}
 	stdin := []string{"action=status"}
 	if p.Instance != nil {
@@ -105,18 +105,18 @@ func (ft fenceTimer) timeDevice(ctx context.Context, c *config.Config, p cib.Pri
 	}
 	stdin = append(stdin, "plug="+dt.plug)
 	if c.Fencing == config.FencingXenAPI && c.FencePasswordSource == config.CIBSecret {
-		pw, err := os.ReadFile(filepath.Join(ft.secrets, p.ID, "password"))
+		pw, err := os.ReadFile(filepath.Join(ft.Secrets, p.ID, "password"))
 		if err != nil {
 			return dt, fmt.Errorf("its password is kept by cibsecret and is not on this node (run where `cibsecret set %s password` stored it): %w", p.ID, err)
 		}
 		stdin = append(stdin, "password="+strings.TrimRight(string(pw), "\n"))
 	}
 	input := strings.Join(stdin, "\n") + "\n"
-	for range fenceTimingRuns {
-		rctx, cancel := context.WithTimeout(ctx, ft.timeout)
-		start := ft.now()
-		_, err := ft.r.Run(rctx, runner.Cmd{Path: filepath.Join(ft.agents, p.Type), Stdin: strings.NewReader(input)})
-		took := ft.now().Sub(start)
+	for range FenceTimingRuns {
+		rctx, cancel := context.WithTimeout(ctx, ft.Timeout)
+		start := ft.Now()
+		_, err := ft.Run.Run(rctx, runner.Cmd{Path: filepath.Join(ft.Agents, p.Type), Stdin: strings.NewReader(input)})
+		took := ft.Now().Sub(start)
 		cancel()
 		var exit *runner.ExitError
 		switch {
