@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fixture reads a captured output from testdata (SOURCES.md says how each
@@ -165,5 +166,26 @@ func TestParseOpResults(t *testing.T) {
 	}
 	if _, err := ParseOpResults([]byte(`<status><node_state uname="n"><lrm><lrm_resources><lrm_resource id="r"><lrm_rsc_op id="r_last_0" rc-code="x"/></lrm_resource></lrm_resources></lrm></node_state></status>`), "r"); err == nil {
 		t.Error("an rc-code that is no number was accepted")
+	}
+}
+
+func TestParseFenceHistory(t *testing.T) {
+	got, err := ParseFenceHistory(fixture(t, "stonith_admin-history.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []FenceEvent{{Target: "qvddb2", Action: "reboot", Status: "success", Delegate: "qvddb1", Origin: "qvddb1",
+		Completed: time.Date(2026, 12, 6, 22, 31, 41, 0, time.UTC)}}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+	pending := `<pacemaker-result><list name="fencing history" count="1"><fence_event action="off" target="n2" origin="n1" status="pending"/></list></pacemaker-result>`
+	got, err = ParseFenceHistory([]byte(pending))
+	if err != nil || len(got) != 1 || !got[0].Completed.IsZero() || got[0].Status != "pending" {
+		t.Errorf("a pending operation: %+v, %v", got, err)
+	}
+	bad := strings.Replace(pending, `status="pending"`, `status="success" completed="yesterday"`, 1)
+	if got, err := ParseFenceHistory([]byte(bad)); err == nil {
+		t.Errorf("a completion time that is no time: %+v, want an error", got)
 	}
 }

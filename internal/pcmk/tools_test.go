@@ -235,3 +235,21 @@ func TestVerify(t *testing.T) {
 		t.Errorf("a crm_verify that did not finish: %+v, %v; want the deadline's error", v, err)
 	}
 }
+
+// Without a fencer stonith_admin writes its complaint into the XML only.
+func TestFenceHistoryWithoutFencer(t *testing.T) {
+	var ran string
+	tools := Tools{Run: runner.Func(func(_ context.Context, c runner.Cmd) (runner.Result, error) {
+		ran = c.String()
+		return runner.Result{Stdout: fixture(t, "stonith_admin-history-no-fencer.xml"), ExitCode: 102},
+			&runner.ExitError{Cmd: c.Path, Code: 102}
+	})}
+	_, err := tools.FenceHistory(testContext(t), "*")
+	if want := "/usr/sbin/stonith_admin --history=* --output-as=xml"; ran != want {
+		t.Errorf("ran %q, want %q", ran, want)
+	}
+	var exit *runner.ExitError
+	if !errors.As(err, &exit) || !strings.Contains(err.Error(), "Could not connect to fencer: Transport endpoint is not connected") {
+		t.Errorf("error %v: want the exit status and stonith_admin's reason", err)
+	}
+}
