@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qvd-ha/qvd-ha/internal/pcmk"
 	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
@@ -25,7 +26,7 @@ func TestVerifyRunsCRMVerify(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "crm_verify warned") || !strings.Contains(stdout, "warning: something") {
 		t.Errorf("a warning: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
-	if strings.Join(got, "") != "/usr/sbin/crm_verify -V -x" {
+	if strings.Join(got, "") != pcmk.CrmVerify+" -V -x" {
 		t.Errorf("ran %q", got)
 	}
 

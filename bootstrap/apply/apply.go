@@ -16,33 +16,29 @@ import (
 
 	"github.com/qvd-ha/qvd-ha/bootstrap/cib"
 	"github.com/qvd-ha/qvd-ha/bootstrap/internal/xmltree"
+	"github.com/qvd-ha/qvd-ha/internal/pcmk"
 	"github.com/qvd-ha/qvd-ha/internal/runner"
-)
-
-// The Pacemaker tools apply uses. With CIB_file set in the environment they
-// work on that file instead of the live cluster.
-const (
-	cibadmin    = "/usr/sbin/cibadmin"
-	crmSimulate = "/usr/sbin/crm_simulate"
 )
 
 // Run loads the configuration into the running cluster: first a preview
 // (crm_simulate on a copy of the live CIB holding the new configuration,
 // the "shadow"), then cibadmin. It refuses without yes when the database
 // would stop or move, and does nothing when the cluster already has the
-// configuration.
+// configuration. With CIB_file set in the environment the Pacemaker tools
+// work on that file instead of the live cluster.
 func Run(ctx context.Context, r runner.Runner, out io.Writer, c *cib.CIB, yes bool, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	live, err := r.Run(ctx, runner.Cmd{Path: cibadmin, Args: []string{"--query"}})
-	if err != nil {
-		return fmt.Errorf("read the live CIB: %w", err)
-	}
-	candidate, err := cib.Merge(live.Stdout, c)
+	tools := pcmk.Tools{Run: r}
+	live, err := tools.QueryCIB(ctx, "")
 	if err != nil {
 		return err
 	}
-	liveConf, err := configuration(live.Stdout)
+	candidate, err := cib.Merge(live, c)
+	if err != nil {
+		return err
+	}
+	liveConf, err := configuration(live)
 	if err != nil {
 		return err
 	}
@@ -64,11 +60,10 @@ func Run(ctx context.Context, r runner.Runner, out io.Writer, c *cib.CIB, yes bo
 	if err := os.WriteFile(shadow, candidate, 0o600); err != nil {
 		return fmt.Errorf("apply: %w", err)
 	}
-	sim, err := r.Run(ctx, runner.Cmd{Path: crmSimulate, Args: []string{"--xml-file", shadow, "--simulate"}})
+	changes, err := tools.Simulate(ctx, shadow)
 	if err != nil {
-		return fmt.Errorf("preview with crm_simulate: %w", err)
+		return fmt.Errorf("preview with %w", err)
 	}
-	changes := cib.TransitionSummary(string(sim.Stdout))
 	fmt.Fprintln(out, "What the cluster would do:")
 	if len(changes) == 0 {
 		fmt.Fprintln(out, "  nothing starts, stops or moves")
@@ -94,8 +89,8 @@ func Run(ctx context.Context, r runner.Runner, out io.Writer, c *cib.CIB, yes bo
 	if err := os.WriteFile(confFile, candidate[start:end+len("</configuration>")], 0o600); err != nil {
 		return fmt.Errorf("apply: %w", err)
 	}
-	if _, err := r.Run(ctx, runner.Cmd{Path: cibadmin, Args: []string{"--replace", "--scope", "configuration", "--xml-file", confFile}}); err != nil {
-		return fmt.Errorf("load the configuration: %w", err)
+	if err := tools.ReplaceConfiguration(ctx, confFile); err != nil {
+		return err
 	}
 	fmt.Fprintln(out, "Configuration loaded.")
 	return nil

@@ -12,12 +12,9 @@ import (
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/bootstrap/cib"
+	"github.com/qvd-ha/qvd-ha/internal/pcmk"
 	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
-
-// crmVerify is where pacemaker-cli-utils (Debian) and pacemaker-cli (SLES)
-// install crm_verify.
-const crmVerify = "/usr/sbin/crm_verify"
 
 // CIB runs crm_verify -V on the CIB and returns what it printed. A
 // warning counts as a failure: the generated CIB is meant to be clean.
@@ -37,16 +34,14 @@ func CIB(ctx context.Context, r runner.Runner, c *cib.CIB, timeout time.Duration
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	res, err := r.Run(ctx, runner.Cmd{Path: crmVerify, Args: []string{"-V", "-x", file}})
-	report := string(res.Stdout) + string(res.Stderr)
-	var exit *runner.ExitError
+	v, err := pcmk.Tools{Run: r}.Verify(ctx, file)
 	switch {
-	case errors.As(err, &exit):
-		return report, errors.New("crm_verify found errors in the generated CIB")
 	case err != nil:
-		return report, fmt.Errorf("verify: %w", err)
-	case report != "":
-		return report, errors.New("crm_verify warned about the generated CIB")
+		return v.Report, fmt.Errorf("verify: %w", err)
+	case v.Invalid:
+		return v.Report, errors.New("crm_verify found errors in the generated CIB")
+	case v.Report != "":
+		return v.Report, errors.New("crm_verify warned about the generated CIB")
 	}
 	return "crm_verify: the generated CIB is valid\n", nil
 }
