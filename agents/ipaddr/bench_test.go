@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/netip"
 	"os/exec"
 	"syscall"
 	"testing"
@@ -54,4 +55,51 @@ func BenchmarkMonitor(b *testing.B) {
 	b.ReportMetric(perCall(cpu["IPaddr2"]), "IPaddr2-cpu-µs/op")
 	b.ReportMetric(float64(wall["IPaddr2"])/float64(wall["qvd"]), "wall-ratio")
 	b.ReportMetric(float64(cpu["IPaddr2"])/float64(max(cpu["qvd"], 1)), "cpu-ratio")
+}
+
+// BenchmarkAnnounce measures what the announcements cost in the agent's
+// process, apart from the arp_interval waits: opening and closing the
+// socket (once per start) and sending one announcement, per kind.
+func BenchmarkAnnounce(b *testing.B) {
+	n := newLAN(b).addNode(b, "192.0.2.1/24", "2001:db8::1/64")
+	link := n.link(b)
+	tests := []struct {
+		name  string
+		ip    netip.Addr
+		reply bool
+	}{
+		{"ARP request", netip.MustParseAddr("192.0.2.1"), false},
+		{"ARP reply", netip.MustParseAddr("192.0.2.1"), true},
+		{"Neighbor Advertisement", netip.MustParseAddr("2001:db8::1"), false},
+	}
+	open := func(b *testing.B, ip netip.Addr, reply bool) sender {
+		b.Helper()
+		s, err := newSender(link, ip, reply)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}
+	for _, tt := range tests {
+		b.Run(tt.name+"/open+close", func(b *testing.B) {
+			n.do(b, func() {
+				for b.Loop() {
+					if err := open(b, tt.ip, tt.reply).close(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+		b.Run(tt.name+"/send", func(b *testing.B) {
+			n.do(b, func() {
+				s := open(b, tt.ip, tt.reply)
+				defer s.close()
+				for b.Loop() {
+					if err := s.send(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
 }
