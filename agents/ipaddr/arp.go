@@ -1,20 +1,20 @@
 package main
 
 import (
-	"encoding/binary"
 	"fmt"
 	"net"
 	"net/netip"
 
+	"github.com/mdlayher/arp"
+	"github.com/mdlayher/ethernet"
+	"github.com/mdlayher/packet"
 	"github.com/vishvananda/netlink"
+	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
-// ARP operations (RFC 826).
-const (
-	arpRequest = 1
-	arpReply   = 2
-)
+// zeroMAC is the target hardware address of an ARP request: unknown.
+var zeroMAC = make(net.HardwareAddr, 6)
 
 // arpAnnouncement is the ARP request of RFC 5227 section 2.3 announcing ip
 // at mac: sender and target protocol address are both ip and the target
@@ -25,54 +25,79 @@ const (
 // With reply it is the gratuitous reply that arping -A sends instead, with
 // mac as target hardware address too, for devices that ignore gratuitous
 // requests.
-func arpAnnouncement(mac net.HardwareAddr, ip netip.Addr, reply bool) []byte {
-	ip4 := ip.As4()
-	b := make([]byte, 28)
-	binary.BigEndian.PutUint16(b[0:], 1)             // hardware type: Ethernet
-	binary.BigEndian.PutUint16(b[2:], unix.ETH_P_IP) // protocol type: IPv4
-	b[4], b[5] = 6, 4                                // address lengths
-	binary.BigEndian.PutUint16(b[6:], arpRequest)    // operation
-	copy(b[8:14], mac)                               // sender hardware address
-	copy(b[14:18], ip4[:])                           // sender protocol address
-	copy(b[24:28], ip4[:])                           // target protocol address
+func arpAnnouncement(mac net.HardwareAddr, ip netip.Addr, reply bool) ([]byte, error) {
+	op, target := arp.OperationRequest, zeroMAC
 	if reply {
-		binary.BigEndian.PutUint16(b[6:], arpReply)
-		copy(b[18:24], mac) // target hardware address
+		op, target = arp.OperationReply, mac
 	}
-	return b
+	return marshalARP(op, mac, ip, target, ip)
 }
 
-// arpSender sends through a datagram packet socket, so the kernel adds the
-// Ethernet header with the interface's own source address. Protocol 0 on
-// the socket means it receives nothing.
+// marshalARP builds an ARP packet; the hardware addresses come from a link
+// with a 6-byte address and the protocol addresses are IPv4, which is all
+// arp.NewPacket checks.
+func marshalARP(op arp.Operation, sha net.HardwareAddr, spa netip.Addr, tha net.HardwareAddr, tpa netip.Addr) ([]byte, error) {
+	p, err := arp.NewPacket(op, sha, spa, tha, tpa)
+	if err != nil {
+		return nil, fmt.Errorf("building an ARP packet for %s: %w", tpa, err)
+	}
+	return p.MarshalBinary()
+}
+
+// listenARP opens a datagram packet socket for ARP on link: the kernel adds
+// the Ethernet header with the interface's own source address, as arping's
+// socket does. A socket that only sends gets a filter that drops every
+// incoming frame, so that the ARP traffic of a busy LAN does not queue up
+// in it while the announcements are spaced out.
+func listenARP(link netlink.Link, receive bool) (*packet.Conn, error) {
+	var cfg packet.Config
+	if !receive {
+		dropAll, err := bpf.Assemble([]bpf.Instruction{bpf.RetConstant{Val: 0}})
+		if err != nil {
+			return nil, fmt.Errorf("assembling the ARP socket's filter: %w", err)
+		}
+		cfg.Filter = dropAll
+	}
+	c, err := packet.Listen(netInterface(link), packet.Datagram, unix.ETH_P_ARP, &cfg)
+	if err != nil {
+		return nil, fmt.Errorf("opening a packet socket for ARP on nic=%s: %w", link.Attrs().Name, err)
+	}
+	return c, nil
+}
+
+// broadcast is where every ARP packet of the agent goes: all neighbours.
+var broadcast = &packet.Addr{HardwareAddr: ethernet.Broadcast}
+
+// arpSender sends one prepared announcement each time.
 type arpSender struct {
-	fd     int
-	to     *unix.SockaddrLinklayer
+	conn   *packet.Conn
 	packet []byte
 }
 
 func newARPSender(link netlink.Link, ip netip.Addr, reply bool) (*arpSender, error) {
-	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	b, err := arpAnnouncement(link.Attrs().HardwareAddr, ip, reply)
 	if err != nil {
-		return nil, fmt.Errorf("opening a packet socket for ARP: %w", err)
+		return nil, err
 	}
-	to := &unix.SockaddrLinklayer{
-		Protocol: htons(unix.ETH_P_ARP),
-		Ifindex:  link.Attrs().Index,
-		Halen:    6,
+	c, err := listenARP(link, false)
+	if err != nil {
+		return nil, err
 	}
-	copy(to.Addr[:], []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
-	return &arpSender{fd: fd, to: to, packet: arpAnnouncement(link.Attrs().HardwareAddr, ip, reply)}, nil
+	return &arpSender{conn: c, packet: b}, nil
 }
 
 func (s *arpSender) send() error {
-	if err := unix.Sendto(s.fd, s.packet, 0, s.to); err != nil {
+	if _, err := s.conn.WriteTo(s.packet, broadcast); err != nil {
 		return fmt.Errorf("sending unsolicited ARP: %w", err)
 	}
 	return nil
 }
 
-func (s *arpSender) close() error { return unix.Close(s.fd) }
+func (s *arpSender) close() error { return s.conn.Close() }
 
-// htons puts a protocol number in network byte order, as sockaddr_ll wants.
-func htons(v uint16) uint16 { return v<<8 | v>>8 }
+// netInterface is link as the net package describes it, for the socket
+// libraries; it costs no second lookup of the interface.
+func netInterface(link netlink.Link) *net.Interface {
+	a := link.Attrs()
+	return &net.Interface{Index: a.Index, MTU: a.MTU, Name: a.Name, HardwareAddr: a.HardwareAddr, Flags: a.Flags}
+}

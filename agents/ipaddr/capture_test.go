@@ -10,6 +10,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// The wire values the captured frames are checked against, written out
+// here rather than taken from the code under test.
+const (
+	arpRequest = 1    // RFC 826
+	arpReply   = 2    // RFC 826
+	naOverride = 0x20 // RFC 4861 section 4.4: the O flag
+)
+
+var allNodes = netip.MustParseAddr("ff02::1")
+
+// htons puts a protocol number in network byte order, as sockaddr_ll wants.
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
 // capture is a packet socket on one interface, seeing frames in both
 // directions, as tcpdump would.
 type capture struct{ fd int }

@@ -3,15 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"time"
 
+	"github.com/mdlayher/arp"
+	"github.com/mdlayher/ethernet"
 	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
 )
 
 // The probe of run_arping copies what IPaddr2 runs (arping -D -c 2 -w 3):
@@ -24,34 +25,28 @@ const (
 // arpProbe is the ARP probe of RFC 5227 section 2.1.1 for ip from mac: a
 // request with sender protocol address 0.0.0.0, so that no neighbour
 // caches anything from it.
-func arpProbe(mac net.HardwareAddr, ip netip.Addr) []byte {
-	ip4 := ip.As4()
-	b := make([]byte, 28)
-	binary.BigEndian.PutUint16(b[0:], 1)
-	binary.BigEndian.PutUint16(b[2:], unix.ETH_P_IP)
-	b[4], b[5] = 6, 4
-	binary.BigEndian.PutUint16(b[6:], arpRequest)
-	copy(b[8:14], mac)
-	copy(b[24:28], ip4[:])
-	return b
+func arpProbe(mac net.HardwareAddr, ip netip.Addr) ([]byte, error) {
+	return marshalARP(arp.OperationRequest, mac, netip.IPv4Unspecified(), zeroMAC, ip)
 }
 
 // holderOf returns the hardware address of an ARP packet's sender when the
 // packet says that sender uses ip, and it is not mine: an answer to the
 // probe, or the holder's own announcement.
-func holderOf(packet []byte, ip netip.Addr, mine net.HardwareAddr) (net.HardwareAddr, bool) {
-	if len(packet) < 28 || binary.BigEndian.Uint16(packet[0:]) != 1 ||
-		binary.BigEndian.Uint16(packet[2:]) != unix.ETH_P_IP || packet[4] != 6 || packet[5] != 4 {
+func holderOf(b []byte, ip netip.Addr, mine net.HardwareAddr) (net.HardwareAddr, bool) {
+	var p arp.Packet
+	if err := p.UnmarshalBinary(b); err != nil {
 		return nil, false
 	}
-	if op := binary.BigEndian.Uint16(packet[6:]); op != arpRequest && op != arpReply {
+	if p.HardwareType != 1 || p.ProtocolType != uint16(ethernet.EtherTypeIPv4) || p.HardwareAddrLength != 6 || p.IPLength != 4 {
 		return nil, false
 	}
-	sha := net.HardwareAddr(packet[8:14])
-	if netip.AddrFrom4([4]byte(packet[14:18])) != ip || bytes.Equal(sha, mine) {
+	if p.Operation != arp.OperationRequest && p.Operation != arp.OperationReply {
 		return nil, false
 	}
-	return append(net.HardwareAddr(nil), sha...), true
+	if p.SenderIP != ip || bytes.Equal(p.SenderHardwareAddr, mine) {
+		return nil, false
+	}
+	return p.SenderHardwareAddr, true
 }
 
 var errInUse = errors.New("address in use")
@@ -64,45 +59,39 @@ func probeARP(ctx context.Context, link netlink.Link, ip netip.Addr) error {
 	if len(mac) != 6 {
 		return errNoEthernet
 	}
-	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_ARP)))
+	probe, err := arpProbe(mac, ip)
 	if err != nil {
-		return fmt.Errorf("opening a packet socket for ARP: %w", err)
+		return err
 	}
-	defer unix.Close(fd)
-	to := &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ARP), Ifindex: link.Attrs().Index, Halen: 6}
-	copy(to.Addr[:], []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
-	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: to.Protocol, Ifindex: to.Ifindex}); err != nil {
-		return fmt.Errorf("binding the ARP socket to nic=%s: %w", link.Attrs().Name, err)
+	conn, err := listenARP(link, true)
+	if err != nil {
+		return err
 	}
-	probe := arpProbe(mac, ip)
-	buf := make([]byte, 128)
+	defer conn.Close()
 	end := time.Now().Add(probeCount * probeInterval)
 	if d, ok := ctx.Deadline(); ok && d.Before(end) {
 		end = d
 	}
+	buf := make([]byte, 128)
 	next := time.Now()
 	for sent := 0; time.Now().Before(end); {
 		if sent < probeCount && !time.Now().Before(next) {
-			if err := unix.Sendto(fd, probe, 0, to); err != nil {
+			if _, err := conn.WriteTo(probe, broadcast); err != nil {
 				return fmt.Errorf("sending an ARP probe: %w", err)
 			}
 			sent++
 			next = next.Add(probeInterval)
 		}
-		wait := time.Until(end)
-		if sent < probeCount {
-			wait = min(wait, time.Until(next))
+		wait := end
+		if sent < probeCount && next.Before(wait) {
+			wait = next
 		}
-		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-		if _, err := unix.Poll(pfd, int(wait.Milliseconds())+1); err != nil && !errors.Is(err, unix.EINTR) {
+		if err := conn.SetReadDeadline(wait); err != nil {
 			return fmt.Errorf("waiting for ARP answers: %w", err)
 		}
-		if pfd[0].Revents&unix.POLLIN == 0 {
-			continue
-		}
-		n, _, err := unix.Recvfrom(fd, buf, unix.MSG_DONTWAIT)
+		n, _, err := conn.ReadFrom(buf)
 		switch {
-		case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EINTR):
+		case errors.Is(err, os.ErrDeadlineExceeded):
 			continue
 		case err != nil:
 			return fmt.Errorf("reading ARP answers: %w", err)
