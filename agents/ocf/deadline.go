@@ -20,13 +20,3 @@ func opTimeout(meta map[string]string, declared time.Duration) time.Duration {
 	}
 	return defaultTimeout
 }
-
-// budget is how long an action may run: the timeout less a margin for
-// process start-up, logging and exit. The margin is a tenth of the timeout,
-// at least half a second (so a short timeout still leaves the agent time to
-// say why it failed) and at most five seconds (so a long timeout is not
-// wasted), and never more than half the timeout.
-func budget(timeout time.Duration) time.Duration {
-	margin := min(max(timeout/10, 500*time.Millisecond), 5*time.Second, timeout/2)
-	return timeout - margin
-}

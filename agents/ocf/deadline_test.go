@@ -36,35 +36,3 @@ func TestOpTimeout(t *testing.T) {
 		t.Errorf("defaultTimeout = %s, want Pacemaker's 20s", defaultTimeout)
 	}
 }
-
-func TestBudget(t *testing.T) {
-	tests := []struct {
-		timeout, want time.Duration
-	}{
-		// Small: half a second of margin, but never more than half.
-		{200 * time.Millisecond, 100 * time.Millisecond},
-		{time.Second, 500 * time.Millisecond},
-		{2 * time.Second, 1500 * time.Millisecond},
-		{5 * time.Second, 4500 * time.Millisecond},
-		// Medium: a tenth.
-		{10 * time.Second, 9 * time.Second},
-		{20 * time.Second, 18 * time.Second},
-		{30 * time.Second, 27 * time.Second},
-		{50 * time.Second, 45 * time.Second},
-		// Large: five seconds at most.
-		{60 * time.Second, 55 * time.Second},
-		{100 * time.Second, 95 * time.Second},
-		{time.Hour, time.Hour - 5*time.Second},
-	}
-	for _, tt := range tests {
-		t.Run(tt.timeout.String(), func(t *testing.T) {
-			got := budget(tt.timeout)
-			if got != tt.want {
-				t.Errorf("budget(%s) = %s, want %s", tt.timeout, got, tt.want)
-			}
-			if got <= 0 || got >= tt.timeout {
-				t.Errorf("budget(%s) = %s, not within (0, timeout)", tt.timeout, got)
-			}
-		})
-	}
-}

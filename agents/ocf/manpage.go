@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/qvd-ha/qvd-ha/internal/roff"
 )
 
 // WriteManPage writes the roff man page ocf_qvd_<agent>(7), generated from
@@ -11,8 +13,8 @@ import (
 func (a *Agent) WriteManPage(w io.Writer) error {
 	var b strings.Builder
 	page := "ocf_qvd_" + a.Name
-	fmt.Fprintf(&b, ".TH %s 7 \"\" \"qvd-ha %s\" \"OCF resource agents\"\n", strings.ToUpper(page), roffArg(a.Version))
-	fmt.Fprintf(&b, ".SH NAME\n%s \\- %s\n", page, roff(a.Short))
+	fmt.Fprintf(&b, ".TH %s 7 \"\" \"qvd-ha %s\" \"OCF resource agents\"\n", strings.ToUpper(page), roff.Arg(a.Version))
+	fmt.Fprintf(&b, ".SH NAME\n%s \\- %s\n", page, roff.Escape(a.Short))
 	fmt.Fprintf(&b, ".SH SYNOPSIS\n.B /usr/lib/ocf/resource.d/qvd/%s\n.I action\n", a.Name)
 	fmt.Fprintf(&b, ".PP\n.B crm configure primitive\n.I name\n.BI ocf:qvd: %s\n.B params\n.IR param = value ...\n", a.Name)
 	fmt.Fprintf(&b, ".SH DESCRIPTION\n%s\n", paragraphs(a.Long))
@@ -22,7 +24,7 @@ func (a *Agent) WriteManPage(w io.Writer) error {
 		var facts []string
 		facts = append(facts, p.Type.String())
 		if p.Default != "" {
-			facts = append(facts, "default \\(lq"+roffArg(p.Default)+"\\(rq")
+			facts = append(facts, "default \\(lq"+roff.Arg(p.Default)+"\\(rq")
 		}
 		if p.Required {
 			facts = append(facts, "required")
@@ -42,19 +44,19 @@ func (a *Agent) WriteManPage(w io.Writer) error {
 		if p.Reloadable {
 			facts = append(facts, "reloadable")
 		}
-		fmt.Fprintf(&b, ".TP\n.BR %s \" (%s)\"\n%s\n", p.Name, strings.Join(facts, ", "), roff(p.Short))
+		fmt.Fprintf(&b, ".TP\n.BR %s \" (%s)\"\n%s\n", p.Name, strings.Join(facts, ", "), roff.Escape(p.Short))
 		if p.Long != "" && p.Long != p.Short {
-			fmt.Fprintf(&b, ".IP\n%s\n", roff(p.Long))
+			fmt.Fprintf(&b, ".IP\n%s\n", roff.Escape(p.Long))
 		}
 		if p.Deprecated != "" {
-			fmt.Fprintf(&b, ".IP\nDeprecated: %s\n", roff(p.Deprecated))
+			fmt.Fprintf(&b, ".IP\nDeprecated: %s\n", roff.Escape(p.Deprecated))
 		}
 		if p.Ignored != "" {
-			fmt.Fprintf(&b, ".IP\nIgnored: %s\n", roff(p.Ignored))
+			fmt.Fprintf(&b, ".IP\nIgnored: %s\n", roff.Escape(p.Ignored))
 		}
 	}
 	for _, sec := range a.ManSections {
-		fmt.Fprintf(&b, ".SH \"%s\"\n%s\n", roffArg(strings.ToUpper(sec.Title)), paragraphs(sec.Body))
+		fmt.Fprintf(&b, ".SH \"%s\"\n%s\n", roff.Arg(strings.ToUpper(sec.Title)), paragraphs(sec.Body))
 	}
 
 	b.WriteString(".SH ACTIONS\n")
@@ -153,30 +155,11 @@ or a file descriptor from 3 to 9.
 	return err
 }
 
-// roff escapes text so that troff prints it as written.
-func roff(s string) string {
-	s = strings.ReplaceAll(s, `\`, `\e`)
-	s = strings.ReplaceAll(s, "-", `\-`)
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		if strings.HasPrefix(l, ".") || strings.HasPrefix(l, "'") {
-			lines[i] = `\&` + l
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-// roffArg escapes text for a quoted macro argument, where a double quote
-// would end the argument.
-func roffArg(s string) string {
-	return strings.ReplaceAll(roff(s), `"`, `\(dq`)
-}
-
 // paragraphs turns blank-line separated text into roff paragraphs.
 func paragraphs(s string) string {
 	parts := strings.Split(strings.TrimSpace(s), "\n\n")
 	for i, p := range parts {
-		parts[i] = roff(strings.TrimSpace(p))
+		parts[i] = roff.Escape(strings.TrimSpace(p))
 	}
 	return strings.Join(parts, "\n.PP\n")
 }

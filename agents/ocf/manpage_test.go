@@ -77,28 +77,6 @@ func TestManPageEscaping(t *testing.T) {
 	}
 }
 
-func TestRoff(t *testing.T) {
-	tests := []struct{ in, want, arg string }{
-		{"plain", "plain", "plain"},
-		{".dot", `\&.dot`, `\&.dot`},
-		{"'quote", `\&'quote`, `\&'quote`},
-		{"a\n.b\n'c\nd.e", "a\n\\&.b\n\\&'c\nd.e", "a\n\\&.b\n\\&'c\nd.e"},
-		{`back\slash`, `back\eslash`, `back\eslash`},
-		{`\fB`, `\efB`, `\efB`},
-		{"a-b", `a\-b`, `a\-b`},
-		{`say "hi"`, `say "hi"`, `say \(dqhi\(dq`},
-		{" .indented", " .indented", " .indented"},
-	}
-	for _, tt := range tests {
-		if got := roff(tt.in); got != tt.want {
-			t.Errorf("roff(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-		if got := roffArg(tt.in); got != tt.arg {
-			t.Errorf("roffArg(%q) = %q, want %q", tt.in, got, tt.arg)
-		}
-	}
-}
-
 func manAgents() map[string]*Agent {
 	own := testAgent()
 	own.Actions = append(own.Actions, Action{Name: "validate-all", Timeout: 30 * time.Second})

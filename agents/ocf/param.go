@@ -1,10 +1,11 @@
 package ocf
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/qvd-ha/qvd-ha/internal/boolean"
 )
 
 // Type is a parameter's type as declared in meta-data.
@@ -153,7 +154,7 @@ func (d Param) check(v string) error {
 		}
 	case Boolean:
 		if _, err := ParseBool(v); err != nil {
-			return fmt.Errorf("parameter %s=%s is not a boolean (use true or false)", d.Name, shown)
+			return fmt.Errorf("parameter %s=%s is not a boolean (%s)", d.Name, shown, boolean.OCF.Hint)
 		}
 	}
 	if d.Check != nil {
@@ -168,15 +169,10 @@ func (d Param) check(v string) error {
 	return nil
 }
 
-// ParseBool accepts what ocf-shellfuncs' ocf_is_true accepts as true, and
-// the obvious counterparts as false; anything else is an error rather than a
-// silent false. Agents use it for parameters that take a boolean or a word.
+// ParseBool reads an OCF boolean (boolean.OCF): what ocf_is_true and
+// Pacemaker accept as true, their counterparts as false, anything else an
+// error rather than a silent false. Agents use it for parameters that take
+// a boolean or a word.
 func ParseBool(v string) (bool, error) {
-	switch strings.ToLower(v) {
-	case "1", "true", "yes", "on", "ja", "y":
-		return true, nil
-	case "0", "false", "no", "off", "nein", "n":
-		return false, nil
-	}
-	return false, errors.New("not a boolean")
+	return boolean.OCF.Parse(v)
 }

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/qvd-ha/qvd-ha/internal/deadline"
 	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
@@ -126,7 +127,9 @@ func (d *Dispatcher) act(a *Agent, args []string, instance string, getenv func(s
 		declared = act.Timeout
 	}
 	timeout := opTimeout(meta, declared)
-	ctx, cancel := context.WithTimeout(context.Background(), budget(timeout))
+	// The executor kills the agent when timeout ends: stop a margin
+	// earlier, with a reason.
+	ctx, cancel := context.WithTimeout(context.Background(), deadline.OCF.Within(timeout))
 	defer cancel()
 
 	params, err := ParseParams(a.Params, getenv)
@@ -177,7 +180,7 @@ func (d *Dispatcher) act(a *Agent, args []string, instance string, getenv func(s
 			rc, reason = ErrGeneric, fmt.Sprintf("internal error in %s: %v", name, p)
 		}
 	}()
-	log.Debugf("%s (timeout %s, deadline in %s)", name, timeout, budget(timeout))
+	log.Debugf("%s (timeout %s, deadline in %s)", name, timeout, deadline.OCF.Within(timeout))
 	rc, reason = rcOf(act.Func(ctx, req))
 	if rc == NotRunning && req.IsProbe() && reason != "" {
 		// A probe finding nothing is the expected answer, not a failure:

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qvd-ha/qvd-ha/internal/boolean"
 	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
@@ -36,11 +37,7 @@ func traceOn(getenv func(string) string) bool {
 	if v == "" {
 		v = getenv("OCF_RESKEY_trace_ra")
 	}
-	switch v {
-	case "yes", "true", "1", "YES", "TRUE", "True", "ja", "on", "ON":
-		return true
-	}
-	return false
+	return boolean.OCFShell.IsTrue(v)
 }
 
 // traceDest is where the trace goes: OCF_TRACE_FILE when it names a file

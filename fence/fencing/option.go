@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/qvd-ha/qvd-ha/internal/boolean"
 )
 
 // Type is an option's content type in meta-data.
@@ -91,7 +93,7 @@ func (o Option) getopt() string {
 func (o Option) check(value string) error {
 	switch o.Type {
 	case Boolean:
-		if _, err := parseBool(value); err != nil {
+		if _, err := boolean.FenceAgents.Parse(value); err != nil {
 			return err
 		}
 	case Integer:
@@ -108,16 +110,6 @@ func (o Option) check(value string) error {
 		}
 	}
 	return nil
-}
-
-func parseBool(s string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "1", "yes", "y", "on", "true":
-		return true, nil
-	case "0", "no", "n", "off", "false":
-		return false, nil
-	}
-	return false, fmt.Errorf("%q is not a boolean (1/yes/on/true or 0/no/off/false)", s)
 }
 
 // parseSeconds accepts fractions because tests and impatient users want

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/qvd-ha/qvd-ha/internal/boolean"
 )
 
 // Options holds the parsed values of one run.
@@ -235,7 +237,7 @@ func (o *Options) IsSet(name string) bool {
 // Bool returns a boolean option; unset and empty mean false. Values were
 // checked by validate, so an error here cannot happen.
 func (o *Options) Bool(name string) bool {
-	b, _ := parseBool(o.String(name))
+	b, _ := boolean.FenceAgents.Parse(o.String(name))
 	return b
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/qvd-ha/qvd-ha/internal/deadline"
 )
 
 // limits are the deadlines of one run.
@@ -48,7 +50,7 @@ func (r *run) limits(action string) limits {
 	}
 	if l.disabled {
 		fencer := o.Duration("fencer_timeout")
-		l.total = fencer - min(5*time.Second, fencer/10)
+		l.total = deadline.Fencer.Within(fencer)
 		return l
 	}
 	// One try: each plug's request and power_wait, then polling that

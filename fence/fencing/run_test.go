@@ -83,23 +83,6 @@ func TestParsing(t *testing.T) {
 	}
 }
 
-func TestBooleans(t *testing.T) {
-	for _, tt := range []struct {
-		value string
-		want  bool
-		ok    bool
-	}{
-		{"1", true, true}, {"yes", true, true}, {"on", true, true}, {"TRUE", true, true},
-		{"0", false, true}, {"no", false, true}, {"off", false, true}, {"false", false, true},
-		{"maybe", false, false},
-	} {
-		got, err := parseBool(tt.value)
-		if (err == nil) != tt.ok || got != tt.want {
-			t.Errorf("parseBool(%q) = %v, %v; want %v, ok %v", tt.value, got, err, tt.want, tt.ok)
-		}
-	}
-}
-
 func TestActions(t *testing.T) {
 	tests := []struct {
 		name       string
