@@ -14,23 +14,23 @@ import (
 // resource instance named by OCF_RESOURCE_INSTANCE, which an agent
 // inherits from the executor: crm_attribute -p (Pacemaker >= 2.1), or
 // crm_master on older versions.
-func (t Tools) SetPromotionScore(ctx context.Context, score int) error {
+func (p Tools) SetPromotionScore(ctx context.Context, score int) error {
 	v := strconv.Itoa(score)
-	return t.promotion(ctx, []string{"-p", "-v", v}, []string{"-l", "reboot", "-v", v})
+	return p.promotion(ctx, []string{"-p", "-v", v}, []string{"-l", "reboot", "-v", v})
 }
 
 // DeletePromotionScore removes that promotion score, so that the scheduler
 // does not promote the instance on this node.
-func (t Tools) DeletePromotionScore(ctx context.Context) error {
-	return t.promotion(ctx, []string{"-p", "-D"}, []string{"-l", "reboot", "-D"})
+func (p Tools) DeletePromotionScore(ctx context.Context) error {
+	return p.promotion(ctx, []string{"-p", "-D"}, []string{"-l", "reboot", "-D"})
 }
 
-func (t Tools) promotion(ctx context.Context, modern, legacy []string) error {
-	_, err := t.run(ctx, CrmAttribute, modern...)
+func (p Tools) promotion(ctx context.Context, modern, legacy []string) error {
+	_, err := p.run(ctx, CrmAttribute, modern...)
 	var exit *runner.ExitError
 	if errors.As(err, &exit) && unknownOption(exit.Stderr) {
 		// Pacemaker before 2.1 has no --promotion.
-		_, err = t.run(ctx, CrmMaster, legacy...)
+		_, err = p.run(ctx, CrmMaster, legacy...)
 	}
 	if err != nil {
 		return fmt.Errorf("promotion score: %w", err)
@@ -47,9 +47,9 @@ func unknownOption(stderr string) bool {
 
 // PromotionScore is rsc's promotion score on node as the CIB holds it;
 // set is false when the node has none.
-func (t Tools) PromotionScore(ctx context.Context, rsc, node string) (score string, set bool, err error) {
+func (p Tools) PromotionScore(ctx context.Context, rsc, node string) (score string, set bool, err error) {
 	// crm_attribute -G -q prints the bare value; the XML would say no more.
-	res, err := t.run(ctx, CrmAttribute, "--promotion="+rsc, "--node", node, "--query", "--quiet")
+	res, err := p.run(ctx, CrmAttribute, "--promotion="+rsc, "--node", node, "--query", "--quiet")
 	var exit *runner.ExitError
 	if errors.As(err, &exit) && strings.Contains(exit.Stderr, "No such device or address") {
 		return "", false, nil
@@ -62,8 +62,8 @@ func (t Tools) PromotionScore(ctx context.Context, rsc, node string) (score stri
 
 // SetProperty sets a cluster property (crm_config: maintenance-mode,
 // stop-all-resources, ...).
-func (t Tools) SetProperty(ctx context.Context, name, value string) error {
-	if _, err := t.run(ctx, CrmAttribute, "--type", "crm_config", "--name", name, "--update", value); err != nil {
+func (p Tools) SetProperty(ctx context.Context, name, value string) error {
+	if _, err := p.run(ctx, CrmAttribute, "--type", "crm_config", "--name", name, "--update", value); err != nil {
 		return fmt.Errorf("cluster property %s=%s: %w", name, value, err)
 	}
 	return nil

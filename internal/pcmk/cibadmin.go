@@ -9,12 +9,12 @@ import (
 
 // QueryCIB returns the CIB as cibadmin --query prints it: the whole of it
 // for scope "", else one section (configuration, constraints, status, ...).
-func (t Tools) QueryCIB(ctx context.Context, scope string) ([]byte, error) {
+func (p Tools) QueryCIB(ctx context.Context, scope string) ([]byte, error) {
 	args := []string{"--query"}
 	if scope != "" {
 		args = append(args, "--scope", scope)
 	}
-	res, err := t.run(ctx, Cibadmin, args...)
+	res, err := p.run(ctx, Cibadmin, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read the CIB: %w", err)
 	}
@@ -23,8 +23,8 @@ func (t Tools) QueryCIB(ctx context.Context, scope string) ([]byte, error) {
 
 // ReplaceConfiguration replaces the CIB's configuration section with the
 // <configuration> element in file, in one transaction.
-func (t Tools) ReplaceConfiguration(ctx context.Context, file string) error {
-	if _, err := t.run(ctx, Cibadmin, "--replace", "--scope", "configuration", "--xml-file", file); err != nil {
+func (p Tools) ReplaceConfiguration(ctx context.Context, file string) error {
+	if _, err := p.run(ctx, Cibadmin, "--replace", "--scope", "configuration", "--xml-file", file); err != nil {
 		return fmt.Errorf("load the configuration: %w", err)
 	}
 	return nil
@@ -43,8 +43,8 @@ type LocationConstraint struct {
 
 // LocationConstraints lists the CIB's location constraints (cibadmin
 // --query --scope constraints).
-func (t Tools) LocationConstraints(ctx context.Context) ([]LocationConstraint, error) {
-	out, err := t.QueryCIB(ctx, "constraints")
+func (p Tools) LocationConstraints(ctx context.Context) ([]LocationConstraint, error) {
+	out, err := p.QueryCIB(ctx, "constraints")
 	if err != nil {
 		return nil, err
 	}
@@ -68,8 +68,8 @@ type OpResult struct {
 
 // OpResults lists the recorded operation results of rsc on every node
 // (cibadmin --query --scope status).
-func (t Tools) OpResults(ctx context.Context, rsc string) ([]OpResult, error) {
-	out, err := t.QueryCIB(ctx, "status")
+func (p Tools) OpResults(ctx context.Context, rsc string) ([]OpResult, error) {
+	out, err := p.QueryCIB(ctx, "status")
 	if err != nil {
 		return nil, err
 	}

@@ -56,8 +56,8 @@ type NodeAttributes struct {
 }
 
 // Status runs crm_mon once and reads the cluster's state.
-func (t Tools) Status(ctx context.Context) (*Status, error) {
-	res, err := t.run(ctx, CrmMon, "--output-as=xml", "--include=attributes", "-1")
+func (p Tools) Status(ctx context.Context) (*Status, error) {
+	res, err := p.run(ctx, CrmMon, "--output-as=xml", "--include=attributes", "-1")
 	if err != nil {
 		return nil, fmt.Errorf("cluster status: %w", err)
 	}

@@ -42,8 +42,8 @@ type Tools struct {
 	Env []string
 }
 
-func (t Tools) run(ctx context.Context, path string, args ...string) (runner.Result, error) {
-	res, err := t.Run.Run(ctx, runner.Cmd{Path: path, Args: args, Env: t.Env})
+func (p Tools) run(ctx context.Context, path string, args ...string) (runner.Result, error) {
+	res, err := p.Run.Run(ctx, runner.Cmd{Path: path, Args: args, Env: p.Env})
 	if err != nil {
 		return res, withReported(err, res.Stdout)
 	}

@@ -16,8 +16,8 @@ type Location struct {
 
 // Locate asks crm_resource --locate where rsc (a primitive, group or
 // clone) is active; none when it is stopped everywhere.
-func (t Tools) Locate(ctx context.Context, rsc string) ([]Location, error) {
-	res, err := t.run(ctx, CrmResource, "--locate", "--resource", rsc, "--output-as=xml")
+func (p Tools) Locate(ctx context.Context, rsc string) ([]Location, error) {
+	res, err := p.run(ctx, CrmResource, "--locate", "--resource", rsc, "--output-as=xml")
 	if err != nil {
 		return nil, fmt.Errorf("where does %s run: %w", rsc, err)
 	}

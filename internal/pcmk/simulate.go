@@ -11,8 +11,8 @@ import (
 // Simulate runs the scheduler on the CIB in file as crm_simulate
 // --simulate does (extra adds injections, -O, -G, ...) and returns its
 // Transition Summary: what the cluster would start, stop, move or promote.
-func (t Tools) Simulate(ctx context.Context, file string, extra ...string) ([]string, error) {
-	res, err := t.run(ctx, CrmSimulate, append([]string{"--xml-file", file, "--simulate"}, extra...)...)
+func (p Tools) Simulate(ctx context.Context, file string, extra ...string) ([]string, error) {
+	res, err := p.run(ctx, CrmSimulate, append([]string{"--xml-file", file, "--simulate"}, extra...)...)
 	if err != nil {
 		return nil, fmt.Errorf("crm_simulate: %w", err)
 	}

@@ -21,8 +21,8 @@ type FenceEvent struct {
 
 // FenceHistory asks the fencer (stonith_admin --history) what it
 // remembers of target's fencing, of every node's for target "*".
-func (t Tools) FenceHistory(ctx context.Context, target string) ([]FenceEvent, error) {
-	res, err := t.run(ctx, StonithAdmin, "--history="+target, "--output-as=xml")
+func (p Tools) FenceHistory(ctx context.Context, target string) ([]FenceEvent, error) {
+	res, err := p.run(ctx, StonithAdmin, "--history="+target, "--output-as=xml")
 	if err != nil {
 		return nil, fmt.Errorf("fencing history: %w", err)
 	}

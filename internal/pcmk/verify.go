@@ -20,8 +20,8 @@ type Verification struct {
 
 // Verify checks the CIB in file with crm_verify -V. The error is for a
 // crm_verify that could not run or finish, not for an invalid CIB.
-func (t Tools) Verify(ctx context.Context, file string) (Verification, error) {
-	res, err := t.Run.Run(ctx, runner.Cmd{Path: CrmVerify, Args: []string{"-V", "-x", file}, Env: t.Env})
+func (p Tools) Verify(ctx context.Context, file string) (Verification, error) {
+	res, err := p.Run.Run(ctx, runner.Cmd{Path: CrmVerify, Args: []string{"-V", "-x", file}, Env: p.Env})
 	v := Verification{Report: string(res.Stdout) + string(res.Stderr)}
 	var exit *runner.ExitError
 	switch {

@@ -54,6 +54,7 @@ var through = map[string][]string{
 	"test/cluster.power":      {"corosync", "pacemakerd"}, // node-init
 	"test/cluster.Exec":       {"corosync-cfgtool", "crm", "crm_mon", "pacemakerd", "pgrep", "pkill"},
 	"test/cluster/demo.query": {"psql"},
+	"internal/pcmk.fencer":    {"corosync", "corosync-cfgtool", "/usr/lib/pacemaker/pacemaker-fenced", "fence_dummy", "mount", "hostname", "ip"},
 }
 
 // notExec are sites the scan finds that start nothing: the runner's own
