@@ -18,7 +18,9 @@ import (
 // the terminating NUL); the label includes the interface name.
 const maxLabel = 15
 
-// config is one resource's parameters, typed and checked against each other.
+// config is ocf:qvd:IPaddr's parameters, decoded once by loadConfig and
+// checked against each other: the actions read its fields, never a
+// parameter by name.
 type config struct {
 	ip            netip.Addr
 	prefix        int    // 0: the prefix length of the connected route
@@ -35,6 +37,7 @@ type config struct {
 	nodad         bool
 	noprefixroute bool
 	checkLink     bool
+	namespace     string // network_namespace; "": the agent's own
 }
 
 // The Check functions run in the runtime's parameter parsing, which turns
@@ -203,21 +206,15 @@ var unsupported = []struct{ name, why string }{
 	{"unique_clone_address", "clones are not supported: one primitive per address"},
 }
 
-// newConfig reads the parsed parameters and applies the checks that involve
-// more than one of them. Every error is ErrConfigured and names the
-// parameters involved.
-func newConfig(p ocf.Params) (*config, error) {
-	ip, err := parseIP(p.String("ip"))
-	if err != nil {
-		return nil, ocf.Fail(ocf.ErrConfigured, "parameter ip=%q: %v", p.String("ip"), err)
-	}
-	for _, u := range unsupported {
-		if p.Bool(u.name) {
-			return nil, ocf.Fail(ocf.ErrConfigured, "parameter %s=true: %s", u.name, u.why)
-		}
-	}
+// loadConfig decodes the parameters and applies the checks that involve
+// more than one of them. The runtime has checked every value against its
+// declaration (Type and Check) already, with the parsers used here, so an
+// error from those would be a declaration letting through what decoding
+// refuses. Every error is ErrConfigured and names the parameters involved.
+// Every name is read before anything is checked, so that a test over the
+// defaults (ocftest.Decodes) sees them all.
+func loadConfig(p ocf.Params) (*config, error) {
 	c := &config{
-		ip:            ip,
 		arpCount:      p.Int("arp_count"),
 		arpInterval:   time.Duration(p.Int("arp_interval")) * time.Millisecond,
 		arpRefresh:    p.Int("arp_count_refresh"),
@@ -227,18 +224,55 @@ func newConfig(p ocf.Params) (*config, error) {
 		noprefixroute: p.Bool("noprefixroute"),
 		checkLink:     p.Bool("check_link_status"),
 		probe:         p.Bool("run_arping"),
+		namespace:     p.String("network_namespace"),
 	}
-	c.arpReply, _ = parseSendARPOpts(p.String("send_arp_opts"))
-	c.preferredLft, c.forever, _ = parseLifetime(p.String("preferred_lft"))
-	nic, label, hasLabel := strings.Cut(p.String("nic"), ":")
+	ipValue, mask, nicValue := p.String("ip"), p.String("cidr_netmask"), p.String("nic")
+	sendARPOpts, lifetime := p.String("send_arp_opts"), p.String("preferred_lft")
+	arpSender, arpMAC := p.String("arp_sender"), p.String("arp_mac")
+	refused := make([]bool, len(unsupported))
+	for i, u := range unsupported {
+		refused[i] = p.Bool(u.name)
+	}
+	v4Only := []struct {
+		name string
+		set  bool
+	}{{"broadcast", p.IsSet("broadcast")}, {"iflabel", p.IsSet("iflabel")}}
+
+	ip, err := parseIP(ipValue)
+	if err != nil {
+		return nil, ocf.Fail(ocf.ErrConfigured, "parameter ip=%q: %v", ipValue, err)
+	}
+	c.ip = ip
+	for i, u := range unsupported {
+		if refused[i] {
+			return nil, ocf.Fail(ocf.ErrConfigured, "parameter %s=true: %s", u.name, u.why)
+		}
+	}
+	if c.arpReply, err = parseSendARPOpts(sendARPOpts); err != nil {
+		return nil, badValue("send_arp_opts", sendARPOpts, err)
+	}
+	if c.preferredLft, c.forever, err = parseLifetime(lifetime); err != nil {
+		return nil, badValue("preferred_lft", lifetime, err)
+	}
+	if arpSender != "" {
+		if err := checkARPSender(arpSender); err != nil {
+			return nil, badValue("arp_sender", arpSender, err)
+		}
+	}
+	if err := checkBroadcastMAC(arpMAC); err != nil {
+		return nil, badValue("arp_mac", arpMAC, err)
+	}
+	nic, label, hasLabel := strings.Cut(nicValue, ":")
 	c.nic = nic
 	if hasLabel {
 		// IPaddr2 lets a label in nic override iflabel.
 		c.label = label
 	}
 
-	if mask := p.String("cidr_netmask"); mask != "" {
-		c.prefix, _ = parseNetmask(mask)
+	if mask != "" {
+		if c.prefix, err = parseNetmask(mask); err != nil {
+			return nil, badValue("cidr_netmask", mask, err)
+		}
 		if ip.Is4() && c.prefix > 32 {
 			return nil, ocf.Fail(ocf.ErrConfigured, "parameter cidr_netmask=%s is out of range for the IPv4 address ip=%s (1-32)", mask, ip)
 		}
@@ -247,13 +281,13 @@ func newConfig(p ocf.Params) (*config, error) {
 		}
 	}
 	if ip.Is6() {
-		for _, name := range []string{"broadcast", "iflabel"} {
-			if p.IsSet(name) {
-				return nil, ocf.Fail(ocf.ErrConfigured, "parameter %s applies to IPv4 only, but ip=%s is IPv6", name, ip)
+		for _, o := range v4Only {
+			if o.set {
+				return nil, ocf.Fail(ocf.ErrConfigured, "parameter %s applies to IPv4 only, but ip=%s is IPv6", o.name, ip)
 			}
 		}
 		if hasLabel {
-			return nil, ocf.Fail(ocf.ErrConfigured, "parameter nic=%s carries a label, which applies to IPv4 only, but ip=%s is IPv6", p.String("nic"), ip)
+			return nil, ocf.Fail(ocf.ErrConfigured, "parameter nic=%s carries a label, which applies to IPv4 only, but ip=%s is IPv6", nicValue, ip)
 		}
 		if ip.IsLinkLocalUnicast() && c.nic == "" {
 			return nil, ocf.Fail(ocf.ErrConfigured, "parameter nic is required for the link-local address ip=%s", ip)
@@ -265,6 +299,11 @@ func newConfig(p ocf.Params) (*config, error) {
 		}
 	}
 	return c, nil
+}
+
+// badValue is the error for a value its declaration's Check let through.
+func badValue(name, value string, err error) error {
+	return ocf.Fail(ocf.ErrConfigured, "parameter %s=%q: %v", name, value, err)
 }
 
 // addrLabel is the kernel's label for the address on nic: nic:label.

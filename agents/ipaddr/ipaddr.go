@@ -14,8 +14,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func start(ctx context.Context, req *ocf.Request) error {
-	c, pl, err := configure(req, ocf.ErrInstalled)
+func start(ctx context.Context, req *ocf.Request, c *config) error {
+	pl, err := c.configure(req, ocf.ErrInstalled)
 	if err != nil {
 		return err
 	}
@@ -96,11 +96,7 @@ func (c *config) bringUp(ctx context.Context, pl placement) error {
 	return nil
 }
 
-func stop(_ context.Context, req *ocf.Request) error {
-	c, err := newConfig(req.Params)
-	if err != nil {
-		return err
-	}
+func stop(_ context.Context, req *ocf.Request, c *config) error {
 	links, err := c.holders()
 	if err != nil {
 		return err
@@ -143,11 +139,7 @@ func (c *config) holders() ([]netlink.Link, error) {
 	return []netlink.Link{l}, nil
 }
 
-func monitor(ctx context.Context, req *ocf.Request) error {
-	c, err := newConfig(req.Params)
-	if err != nil {
-		return err
-	}
+func monitor(ctx context.Context, req *ocf.Request, c *config) error {
 	pl, err := place(c, false)
 	var missing *absentError
 	if errors.As(err, &missing) {
@@ -173,35 +165,31 @@ func monitor(ctx context.Context, req *ocf.Request) error {
 	return nil
 }
 
-func validate(_ context.Context, req *ocf.Request) error {
-	_, _, err := configure(req, ocf.ErrInstalled)
+func validate(_ context.Context, req *ocf.Request, c *config) error {
+	_, err := c.configure(req, ocf.ErrInstalled)
 	return err
 }
 
-// configure reads the parameters and places the address on this node; what
-// is missing here fails with localRC.
-func configure(req *ocf.Request, localRC ocf.RC) (*config, placement, error) {
+// configure places the address on this node, for an instance that may run
+// here; what is missing here fails with localRC.
+func (c *config) configure(req *ocf.Request, localRC ocf.RC) (placement, error) {
 	if err := refuseClone(req.Meta); err != nil {
-		return nil, placement{}, err
-	}
-	c, err := newConfig(req.Params)
-	if err != nil {
-		return nil, placement{}, err
+		return placement{}, err
 	}
 	pl, err := place(c, true)
 	var missing *absentError
 	if errors.As(err, &missing) {
-		return nil, pl, ocf.Fail(localRC, "%s", missing.reason)
+		return pl, ocf.Fail(localRC, "%s", missing.reason)
 	}
 	if err != nil {
-		return nil, pl, err
+		return pl, err
 	}
 	if c.nic == "" {
 		if err := c.checkLabelLength(pl.nic(), localRC); err != nil {
-			return nil, pl, err
+			return pl, err
 		}
 	}
-	return c, pl, nil
+	return pl, nil
 }
 
 // refuseClone fails a start or validate-all of a clone with more than one

@@ -80,10 +80,10 @@ Parameter names and meanings follow ocf:heartbeat:IPaddr2 where they overlap, an
 	Params:      params,
 	ManSections: []ocf.ManSection{{Title: "Differences from IPaddr2", Body: differences}},
 	Actions: []ocf.Action{
-		{Name: "start", Func: inNamespace(start), Timeout: 10 * time.Second},
-		{Name: "stop", Func: inNamespace(stop), Timeout: 10 * time.Second},
-		{Name: "monitor", Func: inNamespace(monitor), Timeout: 20 * time.Second, Interval: 10 * time.Second},
-		{Name: "validate-all", Func: inNamespace(validate), Timeout: 20 * time.Second},
+		{Name: "start", Func: ocf.Decoded(loadConfig, inNamespace(start)), Timeout: 10 * time.Second},
+		{Name: "stop", Func: ocf.Decoded(loadConfig, inNamespace(stop)), Timeout: 10 * time.Second},
+		{Name: "monitor", Func: ocf.Decoded(loadConfig, inNamespace(monitor)), Timeout: 20 * time.Second, Interval: 10 * time.Second},
+		{Name: "validate-all", Func: ocf.Decoded(loadConfig, inNamespace(validate)), Timeout: 20 * time.Second},
 	},
 }
 

@@ -11,16 +11,19 @@ import (
 	"github.com/vishvananda/netns"
 )
 
-// inNamespace runs action with the calling OS thread inside the named
-// network namespace of network_namespace, when it is set. Every netlink
-// request and socket of the agent is made on that thread, so the whole
-// action happens there without a child process (IPaddr2 re-executes itself
-// through ip netns exec).
-func inNamespace(action ocf.ActionFunc) ocf.ActionFunc {
-	return func(ctx context.Context, req *ocf.Request) error {
-		name := req.Params.String("network_namespace")
+// action is an action of the agent, given its decoded parameters.
+type action func(ctx context.Context, req *ocf.Request, c *config) error
+
+// inNamespace runs act with the calling OS thread inside the named network
+// namespace of network_namespace, when it is set. Every netlink request and
+// socket of the agent is made on that thread, so the whole action happens
+// there without a child process (IPaddr2 re-executes itself through ip
+// netns exec).
+func inNamespace(act action) action {
+	return func(ctx context.Context, req *ocf.Request, c *config) error {
+		name := c.namespace
 		if name == "" {
-			return action(ctx, req)
+			return act(ctx, req, c)
 		}
 		target, err := netns.GetFromName(name)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -49,18 +52,16 @@ func inNamespace(action ocf.ActionFunc) ocf.ActionFunc {
 				runtime.UnlockOSThread()
 			}
 		}()
-		return action(ctx, req)
+		return act(ctx, req, c)
 	}
 }
 
 // namespaceMissing answers as for a missing interface: the namespace is
 // absent on this node only, so the address cannot run here (start and
 // validate-all 5), does not run here (monitor 7) and is stopped (stop 0).
+// A configuration error, one on every node, has gone first: the parameters
+// are decoded before any action.
 func namespaceMissing(req *ocf.Request, name string) error {
-	// A configuration error is one on every node and goes first.
-	if _, err := newConfig(req.Params); err != nil {
-		return err
-	}
 	reason := fmt.Sprintf("parameter network_namespace=%s: no such network namespace on this node", name)
 	switch req.Action {
 	case "stop":
