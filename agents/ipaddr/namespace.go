@@ -5,54 +5,43 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"runtime"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
+	qnetns "github.com/qvd-ha/qvd-ha/internal/netns"
 	"github.com/vishvananda/netns"
 )
 
 // action is an action of the agent, given its decoded parameters.
 type action func(ctx context.Context, req *ocf.Request, c *config) error
 
-// inNamespace runs act with the calling OS thread inside the named network
+// inNamespace runs act with its OS thread inside the named network
 // namespace of network_namespace, when it is set. Every netlink request and
 // socket of the agent is made on that thread, so the whole action happens
 // there without a child process (IPaddr2 re-executes itself through ip
-// netns exec).
+// netns exec). internal/netns keeps the thread out of other goroutines'
+// reach until it is back in the agent's own namespace, or discards it.
 func inNamespace(act action) action {
 	return func(ctx context.Context, req *ocf.Request, c *config) error {
-		name := c.namespace
-		if name == "" {
+		if c.namespace == "" {
 			return act(ctx, req, c)
 		}
-		target, err := netns.GetFromName(name)
+		target, err := netns.GetFromName(c.namespace)
 		if errors.Is(err, fs.ErrNotExist) {
-			return namespaceMissing(req, name)
+			return namespaceMissing(req, c.namespace)
 		}
 		if err != nil {
-			return fmt.Errorf("parameter network_namespace=%s: %w", name, err)
+			return fmt.Errorf("parameter network_namespace=%s: %w", c.namespace, err)
 		}
 		defer target.Close()
-
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			runtime.UnlockOSThread()
-			return fmt.Errorf("reading the agent's own network namespace: %w", err)
+		entered := false
+		err = qnetns.Do(target, func() error {
+			entered = true
+			return act(ctx, req, c)
+		})
+		if err != nil && !entered {
+			return netlinkFailure(err, "entering network_namespace=%s", c.namespace)
 		}
-		defer orig.Close()
-		if err := netns.Set(target); err != nil {
-			runtime.UnlockOSThread()
-			return netlinkFailure(err, "entering network_namespace=%s", name)
-		}
-		defer func() {
-			// A thread that cannot return stays locked, so that Go
-			// discards it instead of running other code in the namespace.
-			if netns.Set(orig) == nil {
-				runtime.UnlockOSThread()
-			}
-		}()
-		return act(ctx, req, c)
+		return err
 	}
 }
 
