@@ -25,14 +25,6 @@ func TestFenceXenapiParams(t *testing.T) {
 	})
 }
 
-// TestCRMShellAcceptsFenceXenapiParams: crmsh, which checks a primitive's
-// parameters against the installed agent's meta-data, loads a device that
-// sets every fence_xenapi parameter.
-func TestCRMShellAcceptsFenceXenapiParams(t *testing.T) {
-	fencetest.Install(t, agentBin, "/usr/sbin/fence_qvd_xenapi")
-	fencetest.CRMShellAcceptsTwin(t, "fence_qvd_xenapi", "/usr/sbin/fence_xenapi")
-}
-
 // TestExitCodesAsFenceXenapi runs fence-agents' fence_xenapi and ours on the
 // same command lines, each against its own fresh simulated pool: the exit
 // codes and the VMs' power states afterwards must be the same.
