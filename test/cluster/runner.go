@@ -9,15 +9,11 @@ import (
 	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
-// Runner runs commands inside the node (all its namespaces, as Exec does),
-// so that the host's code that takes a runner.Runner (internal/pcmk) reads
-// the node's cluster. Unlike Exec it keeps stdout apart from stderr: an XML
-// answer stays parseable when the tool also complains.
-func (n *Node) Runner() runner.Runner {
-	return runner.Func(n.runCmd)
-}
-
-func (n *Node) runCmd(ctx context.Context, c runner.Cmd) (runner.Result, error) {
+// runInside is a runner.Runner's Run for commands inside the node (all its
+// namespaces, as Exec does), so that internal/pcmk reads the node's
+// cluster. Unlike Exec it keeps stdout apart from stderr: an XML answer
+// stays parseable when the tool also complains.
+func (n *Node) runInside(ctx context.Context, c runner.Cmd) (runner.Result, error) {
 	if c.Credential != nil {
 		return runner.Result{ExitCode: -1}, fmt.Errorf("%s on %s: nsenter runs commands as root only", c.Path, n.Name)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/internal/pcmk"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
 // State is the cluster as one node's crm_mon shows it.
@@ -22,7 +23,7 @@ type OpFailure = pcmk.Failure
 
 // Status reads the cluster state as node n sees it.
 func (c *Cluster) Status(ctx context.Context, n *Node) (*State, error) {
-	s, err := pcmk.Tools{Run: n.Runner()}.Status(ctx)
+	s, err := pcmk.Tools{Run: runner.Func(n.runInside)}.Status(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", n.Name, err)
 	}
