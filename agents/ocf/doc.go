@@ -8,6 +8,17 @@
 // codes and ocf-exit-reason lines, logging in the resource-agents convention,
 // and a deadline for every action derived from CRM_meta_timeout.
 //
+// # Typed settings
+//
+// An agent reads its parameters in one load function, func(Params)
+// (settings, error): defaults come from the declarations, load converts
+// every value into a field and makes the checks that span parameters.
+// Decoded wraps each action so that it receives the settings and never
+// names a parameter. Params panics on a name that is not declared, so each
+// agent's tests run load through ocftest.Decodes, which fails on such a name
+// (and on a declared parameter that load never reads) before it can reach a
+// node; load therefore reads every parameter before it judges any.
+//
 // # Exit-code discipline
 //
 // Pacemaker's scheduler reads exit codes as instructions, so every agent

@@ -31,6 +31,10 @@
 //   - meta-data valid against fence-agents' metadata.rng and a roff man page,
 //     both generated from the option declarations that drive parsing.
 //
+// An agent reads its options in one function, loadSettings by convention,
+// that its Validate and Connect both call; fencetest.Decodes runs it in the
+// agent's tests so that an undeclared option name fails there, not on a node.
+//
 // Agent.Run takes an Env (argv, environment, stdio, runner, clock) so that
 // the whole protocol is testable in-process.
 package fencing
