@@ -1,3 +1,5 @@
+//go:build root
+
 package main
 
 import (
@@ -235,51 +237,6 @@ func TestArgvOverStdin(t *testing.T) {
 	res := agentRun(t, nil, "action=off\nplug=test\n", "-o", "status", "-n", "test", "--hypervisor-uri=test+unix:///default")
 	expect(t, res, 0, "Status: ON")
 	expect(t, agentRun(t, nil, "action=status\nplug=test\nhypervisor_uri=test+unix:///default\n"), 0, "Status: ON")
-}
-
-func TestBadInput(t *testing.T) {
-	for _, tt := range []struct {
-		stdin, want string
-	}{
-		{"hypervisor_uri=::bad\naction=validate-all\n", "hypervisor_uri is not a libvirt URI"},
-		{"hypervisor_uri=qemu+carrier-pigeon://h/system\naction=validate-all\n", `transport "carrier-pigeon" is not supported`},
-		{"hostlist=:dom\naction=validate-all\n", `hostlist: ":dom" is not node[:target]`},
-		{"action=status\n", "option plug (-n, --plug=[id]) is required"},
-		{"action=status\nplug=x\nhypervisor_uri=qemu+tcp://127.0.0.1:1/system\n", "Failed: connect: "},
-	} {
-		res := agentRun(t, nil, tt.stdin)
-		expect(t, res, 1, tt.want)
-		if strings.Contains(res.stderr, "goroutine") || strings.Contains(res.stderr, "panic") {
-			t.Errorf("stack trace for %q: %v", tt.stdin, res)
-		}
-	}
-	expect(t, agentRun(t, nil, "action=validate-all\nplug=x\n"), 0, "")
-}
-
-func TestMetadataAndManPage(t *testing.T) {
-	res := agentRun(t, nil, "", "-o", "metadata")
-	expect(t, res, 0, `<resource-agent name="fence_qvd_libvirt"`)
-	lint := exec.Command("xmllint", "--noout", "--relaxng", "/usr/share/cluster/relaxng/metadata.rng", "-")
-	lint.Stdin = strings.NewReader(res.stdout)
-	if out, err := lint.CombinedOutput(); err != nil {
-		t.Fatalf("meta-data does not validate: %v\n%s", err, out)
-	}
-	for _, want := range []string{`name="hypervisor_uri"`, `name="hostlist"`, `name="port" unique="0" required="1" deprecated="1"`} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("meta-data lacks %s", want)
-		}
-	}
-
-	res = agentRun(t, nil, "", "-o", "manpage")
-	expect(t, res, 0, ".SH LEAST PRIVILEGE ON THE HYPERVISOR")
-	page := filepath.Join(t.TempDir(), "fence_qvd_libvirt.8")
-	if err := os.WriteFile(page, []byte(res.stdout), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("man", "-l", "-Tutf8", page).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "known_hosts") {
-		t.Fatalf("man -l: %v\n%s", err, out)
-	}
 }
 
 // TestStonithAdmin installs the agent where Pacemaker looks for it and asks

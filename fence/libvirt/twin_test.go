@@ -1,3 +1,5 @@
+//go:build root
+
 package main
 
 import (
@@ -11,20 +13,6 @@ import (
 
 	"github.com/qvd-ha/qvd-ha/fence/fencing/fencetest"
 )
-
-// TestFenceVirshParams: a fence_virsh device switched to fence_qvd_libvirt
-// keeps every parameter it sets; none is rejected as unknown, and the ones
-// that mean nothing here say so.
-func TestFenceVirshParams(t *testing.T) {
-	md := agentRun(t, nil, "", "-o", "metadata")
-	expect(t, md, 0, "<parameters>")
-	baseline := map[string]string{"ip": "aries", "username": "root", "plug": "node1"}
-	fencetest.CheckTwin(t, "/usr/sbin/fence_virsh", []byte(md.stdout), baseline, nil,
-		func(t *testing.T, stdin string) (int, string) {
-			res := agentRun(t, nil, stdin)
-			return res.code, res.stderr
-		})
-}
 
 // TestFenceVirshLogin: fence_virsh's ip, ipport and username reach the
 // hypervisor over ssh, as hypervisor_uri=qemu+ssh://... does; what cannot be
@@ -54,12 +42,6 @@ const installed = "/usr/sbin/fence_qvd_libvirt"
 func TestCRMShellAcceptsFenceVirshParams(t *testing.T) {
 	fencetest.Install(t, agentBin, installed)
 	fencetest.CRMShellAcceptsTwin(t, "fence_qvd_libvirt", "/usr/sbin/fence_virsh")
-}
-
-func TestVersion(t *testing.T) {
-	for _, args := range [][]string{{"-V"}, {"--version"}} {
-		expect(t, agentRun(t, nil, "", args...), 0, version+"\n")
-	}
 }
 
 // TestExitCodesAsFenceVirsh runs fence-agents' fence_virsh (ssh to a shell,
