@@ -50,12 +50,11 @@ func (p Tools) run(ctx context.Context, path string, args ...string) (runner.Res
 	return res, nil
 }
 
-// result is the envelope of every --output-as=xml answer.
+// result is the part of every --output-as=xml answer that says what went
+// wrong.
 type result struct {
 	Status struct {
-		Code    int      `xml:"code,attr"`
-		Message string   `xml:"message,attr"`
-		Errors  []string `xml:"errors>error"`
+		Errors []string `xml:"errors>error"`
 	} `xml:"status"`
 }
 
