@@ -3,7 +3,8 @@ package ocf
 import (
 	"context"
 	"errors"
-	"slices"
+
+	"github.com/qvd-ha/qvd-ha/internal/trial"
 )
 
 // Decoded gives an action the agent's typed configuration. load is the
@@ -31,16 +32,15 @@ func Decoded[C any](load func(Params) (C, error), action func(ctx context.Contex
 // fails on a parameter name that is not declared instead of an action
 // panicking on a node. ocftest.Decodes is its user.
 type Trial struct {
-	decls      []Param
-	read       map[string]bool
-	undeclared []string
+	trial.Record
+	decls []Param
 }
 
 // NewTrial returns Params holding every declared default, overridden (and
 // marked as set) by values, and the Trial that watches them. Unlike
 // ParseParams it checks nothing: the trial is about names, not values.
 func NewTrial(decls []Param, values map[string]string) (Params, *Trial) {
-	t := &Trial{decls: decls, read: map[string]bool{}}
+	t := &Trial{decls: decls}
 	p := Params{decl: map[string]Param{}, values: map[string]string{}, set: map[string]bool{}, trial: t}
 	for _, d := range decls {
 		p.decl[d.Name] = d
@@ -53,26 +53,13 @@ func NewTrial(decls []Param, values map[string]string) (Params, *Trial) {
 	return p, t
 }
 
-func (t *Trial) saw(name string, declared bool) {
-	if !declared {
-		if !slices.Contains(t.undeclared, name) {
-			t.undeclared = append(t.undeclared, name)
-		}
-		return
-	}
-	t.read[name] = true
-}
-
-// Undeclared lists the names read that no declaration has, in order.
-func (t *Trial) Undeclared() []string { return t.undeclared }
-
 // Unread lists the declared parameters never read, except those declared
 // Ignored: a parameter the agent declares and never looks at is one it
 // advertises and does not implement.
 func (t *Trial) Unread() []string {
 	var out []string
 	for _, d := range t.decls {
-		if d.Ignored == "" && !t.read[d.Name] {
+		if d.Ignored == "" && !t.Read(d.Name) {
 			out = append(out, d.Name)
 		}
 	}

@@ -101,7 +101,7 @@ func (p Params) IsSet(name string) bool {
 func (p Params) mustDeclare(name string) {
 	_, ok := p.decl[name]
 	if p.trial != nil {
-		p.trial.saw(name, ok)
+		p.trial.Saw(name, ok)
 		return
 	}
 	if !ok {

@@ -207,10 +207,11 @@ func (o *Options) validate() error {
 func (o *Options) lookup(name string) *Option {
 	d, ok := o.byName[normalise(name)]
 	if o.trial != nil {
-		o.trial.saw(name, d, ok)
 		if !ok {
+			o.trial.Saw(name, false)
 			return &Option{Name: name}
 		}
+		o.trial.Saw(d.Name, true)
 		return d
 	}
 	if !ok {

@@ -1,14 +1,17 @@
 package fencing
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/qvd-ha/qvd-ha/internal/trial"
+)
 
 // Trial records what an agent's load function reads from Options, so that a
 // test fails on an option name that is not declared instead of an action
 // failing on a node. fencetest.Decodes is its user.
 type Trial struct {
-	agent      *Agent
-	read       map[string]bool
-	undeclared []string
+	trial.Record
+	agent *Agent
 }
 
 // runtimeReads are the agent options the runtime reads itself: the plugs
@@ -20,7 +23,7 @@ var runtimeReads = []string{Plug.Name, Password.Name, PasswordScript.Name, Passw
 // them. A "password" value is also the resolved password. Unlike a run it
 // checks no value: the trial is about names.
 func NewTrial(a *Agent, values map[string]string) (*Options, *Trial) {
-	t := &Trial{agent: a, read: map[string]bool{}}
+	t := &Trial{agent: a}
 	o := newOptions(a.options())
 	for name, v := range values {
 		if d, ok := o.byName[normalise(name)]; ok {
@@ -32,26 +35,13 @@ func NewTrial(a *Agent, values map[string]string) (*Options, *Trial) {
 	return o, t
 }
 
-func (t *Trial) saw(name string, d *Option, declared bool) {
-	if !declared {
-		if !slices.Contains(t.undeclared, name) {
-			t.undeclared = append(t.undeclared, name)
-		}
-		return
-	}
-	t.read[d.Name] = true
-}
-
-// Undeclared lists the names read that no declaration has, in order.
-func (t *Trial) Undeclared() []string { return t.undeclared }
-
 // Unread lists the agent's own options that were never read, except those
 // declared Ignored and those the runtime reads: an option the agent
 // declares and never looks at is one it advertises and does not implement.
 func (t *Trial) Unread() []string {
 	var out []string
 	for _, d := range t.agent.Options {
-		if d.Ignored == "" && !t.read[d.Name] && !slices.Contains(runtimeReads, d.Name) {
+		if d.Ignored == "" && !t.Read(d.Name) && !slices.Contains(runtimeReads, d.Name) {
 			out = append(out, d.Name)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf"
+	"github.com/qvd-ha/qvd-ha/internal/trial"
 )
 
 // ExitReason is the last ocf-exit-reason line of an agent's stderr: the one
@@ -45,27 +46,9 @@ func ValidateMetadata(t testing.TB, metadata []byte) {
 // load reads a name that is not declared, leaves a declared parameter that
 // is not Ignored unread, or refuses the values. Names are caught only on the
 // paths load takes, which is why load reads every parameter before it
-// checks anything. It returns the configuration for further checks.
+// checks anything. It returns the settings for further checks.
 func Decodes[C any](t testing.TB, a ocf.Agent, load func(ocf.Params) (C, error), set ...string) C {
 	t.Helper()
-	values := map[string]string{}
-	for _, kv := range set {
-		name, value, ok := strings.Cut(kv, "=")
-		if !ok {
-			t.Fatalf("Decodes: %q is not name=value", kv)
-		}
-		values[name] = value
-	}
-	params, trial := ocf.NewTrial(a.Params, values)
-	cfg, err := load(params)
-	if u := trial.Undeclared(); len(u) > 0 {
-		t.Errorf("ocf:qvd:%s's load reads parameters that are not declared: %s", a.Name, strings.Join(u, ", "))
-	}
-	if u := trial.Unread(); len(u) > 0 {
-		t.Errorf("ocf:qvd:%s's load never reads these declared parameters (declare them Ignored, or use them): %s", a.Name, strings.Join(u, ", "))
-	}
-	if err != nil {
-		t.Errorf("ocf:qvd:%s's load refuses %v: %v", a.Name, set, err)
-	}
-	return cfg
+	newTrial := func(values map[string]string) (ocf.Params, trial.Trial) { return ocf.NewTrial(a.Params, values) }
+	return trial.Check(t, "ocf:qvd:"+a.Name, "parameters", set, newTrial, load)
 }

@@ -107,7 +107,7 @@ func TestDecodes(t *testing.T) {
 				return c, errors.New("path is required")
 			}
 			return c, nil
-		}, nil, []string{"refuses []: path is required"}},
+		}, nil, []string{"refuses the values: path is required"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

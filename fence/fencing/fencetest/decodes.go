@@ -1,10 +1,10 @@
 package fencetest
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/qvd-ha/qvd-ha/fence/fencing"
+	"github.com/qvd-ha/qvd-ha/internal/trial"
 )
 
 // Decodes runs a fence agent's load function (its one reader of Options,
@@ -13,27 +13,9 @@ import (
 // is not declared, leaves one of the agent's options unread (unless Ignored
 // or read by the runtime), or refuses the values. Names are caught only on
 // the paths load takes, which is why load reads every option before it
-// checks anything. It returns the configuration for further checks.
+// checks anything. It returns the settings for further checks.
 func Decodes[C any](t testing.TB, a fencing.Agent, load func(*fencing.Options) (C, error), set ...string) C {
 	t.Helper()
-	values := map[string]string{}
-	for _, kv := range set {
-		name, value, ok := strings.Cut(kv, "=")
-		if !ok {
-			t.Fatalf("Decodes: %q is not name=value", kv)
-		}
-		values[name] = value
-	}
-	opts, trial := fencing.NewTrial(&a, values)
-	cfg, err := load(opts)
-	if u := trial.Undeclared(); len(u) > 0 {
-		t.Errorf("%s's load reads options that are not declared: %s", a.Name, strings.Join(u, ", "))
-	}
-	if u := trial.Unread(); len(u) > 0 {
-		t.Errorf("%s's load never reads these declared options (declare them Ignored, or use them): %s", a.Name, strings.Join(u, ", "))
-	}
-	if err != nil {
-		t.Errorf("%s's load refuses the values: %v", a.Name, err)
-	}
-	return cfg
+	newTrial := func(values map[string]string) (*fencing.Options, trial.Trial) { return fencing.NewTrial(&a, values) }
+	return trial.Check(t, a.Name, "options", set, newTrial, load)
 }
