@@ -1,6 +1,7 @@
 // Command qvd-ha-bootstrap turns the QVD two-node HA PostgreSQL runbook into
-// generated files: the Pacemaker CIB (XML or crm shell) and, later, the node
-// set-up, all from one configuration file.
+// generated files and node set-up steps: the Pacemaker CIB (XML or crm
+// shell), corosync, DRBD, PostgreSQL and QVD's node.conf, all from one
+// configuration file.
 //
 // This package is the command line only: app.go holds the global flags and
 // what every command shares, and each command has one file named after it
