@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -128,4 +131,77 @@ func startSSHD(t testing.TB, restricted bool) *sshtest.Server {
 	s := sshtest.Files(t, pgtest.FreePort(t), "[127.0.0.1]:%d ", restricted)
 	s.Start(t)
 	return s
+}
+
+// privateLibvirtd starts a libvirtd of the test's own and returns the URI
+// that reaches it and its pid, once it has answered the agent. It is a
+// session daemon of the user nobody with its sockets, configuration and
+// cache in a temporary directory: it shares nothing with the host's
+// libvirtd (no domains, networks or autostart), and it dies with the test
+// process, stopped or not.
+func privateLibvirtd(t *testing.T) (uri string, pid int) {
+	t.Helper()
+	nobody, err := user.Lookup("nobody")
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(nobody.Uid)
+	gid, _ := strconv.Atoi(nobody.Gid)
+	// Not t.TempDir: its parent is closed to other users.
+	dir, err := os.MkdirTemp("", "qvdtest-libvirtd-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chown(dir, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(dir, "libvirtd.log")
+	logFile, err := os.Create(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	cmd := exec.Command("libvirtd")
+	cmd.Env = []string{"HOME=" + dir, "XDG_RUNTIME_DIR=" + filepath.Join(dir, "run"),
+		"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"), "XDG_CACHE_HOME=" + filepath.Join(dir, "cache"),
+		"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)},
+		Pdeathsig:  syscall.SIGKILL,
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting a private libvirtd: %v", err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		// SIGKILL ends a stopped process too.
+		cmd.Process.Kill()
+		<-exited
+	})
+
+	uri = "qemu:///session?socket=" + filepath.Join(dir, "run", "libvirt", "libvirt-sock")
+	deadline := time.After(time.Minute)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		res := agentRun(t, nil, "hypervisor_uri="+uri+"\naction=monitor\n")
+		if res.code == 0 {
+			return uri, cmd.Process.Pid
+		}
+		select {
+		case <-exited:
+			out, _ := os.ReadFile(log)
+			t.Fatalf("the private libvirtd exited: %v\n%s", cmd.ProcessState, out)
+		case <-deadline:
+			out, _ := os.ReadFile(log)
+			t.Fatalf("the private libvirtd did not answer within a minute: %v\n%s", res, out)
+		case <-tick.C:
+		}
+	}
 }
