@@ -3,6 +3,7 @@ package files
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -36,5 +37,34 @@ func TestUpdate(t *testing.T) {
 	}
 	if err := Write(filepath.Join(t.TempDir(), "missing", "f"), nil, 0o600); err == nil {
 		t.Error("Write into a missing directory succeeded")
+	}
+}
+
+// TestInstall: the report a node step gives, in order: a dry run on a new
+// file, the write, a second run, a dry run on a changed content.
+func TestInstall(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "f")
+	for _, tc := range []struct {
+		data    string
+		dryRun  bool
+		want    string
+		content string // the file afterwards; "" for absent
+	}{
+		{"one\n", true, name + " would be created; its content:\none\n", ""},
+		{"one\n", false, name + " written\n", "one\n"},
+		{"one\n", false, name + " is up to date\n", "one\n"},
+		{"one\n", true, name + " is up to date; its content:\none\n", "one\n"},
+		{"two\n", true, name + " would be changed; its content:\ntwo\n", "one\n"},
+	} {
+		var out strings.Builder
+		if err := Install(&out, name, []byte(tc.data), 0o644, tc.dryRun); err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != tc.want {
+			t.Errorf("Install(%q, dry run %v) said %q, want %q", tc.data, tc.dryRun, out.String(), tc.want)
+		}
+		if got, _ := os.ReadFile(name); string(got) != tc.content {
+			t.Errorf("after Install(%q, dry run %v) the file holds %q, want %q", tc.data, tc.dryRun, got, tc.content)
+		}
 	}
 }
