@@ -77,16 +77,6 @@ func parseChanges(text string) ([]changeEntry, error) {
 	return entries, nil
 }
 
-// rpmChangelog is what `rpm -q --changelog` prints for the entries once
-// OBS (or make dist) has put them into the spec's %changelog.
-func rpmChangelog(entries []changeEntry) string {
-	var b strings.Builder
-	for _, e := range entries {
-		fmt.Fprintf(&b, "* %s %s\n%s\n\n", e.when.Format("Mon Jan 02 2006"), e.who, strings.Join(e.lines, "\n"))
-	}
-	return b.String()
-}
-
 func firstLine(s string) string {
 	l, _, _ := strings.Cut(s, "\n")
 	return l

@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"maps"
 	"os"
@@ -540,3 +541,13 @@ func keys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }
 
 func unique(s []string) []string { return slices.Compact(sorted(s)) }
+
+// rpmChangelog is what `rpm -q --changelog` prints for the entries once
+// OBS (or make dist) has put them into the spec's %changelog.
+func rpmChangelog(entries []changeEntry) string {
+	var b strings.Builder
+	for _, e := range entries {
+		fmt.Fprintf(&b, "* %s %s\n%s\n\n", e.when.Format("Mon Jan 02 2006"), e.who, strings.Join(e.lines, "\n"))
+	}
+	return b.String()
+}
