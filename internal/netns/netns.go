@@ -7,7 +7,8 @@
 // own, locked to its thread: when the thread can be put back it is unlocked
 // and reused; when it cannot, the goroutine ends still locked and the Go
 // runtime discards the thread, so the caller never runs in the wrong
-// namespace either way.
+// namespace either way. Only fn's own thread is inside: goroutines fn
+// starts (a dual-stack net.Dialer's second attempt, for one) are not.
 package netns
 
 import (
