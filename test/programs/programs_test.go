@@ -28,7 +28,7 @@ var dynamic = map[string][]string{
 	"agents/ipaddr.BenchmarkMonitor":                 {},
 	"agents/ipaddr.TestMetadata":                     {},
 	"bootstrap.exec":                                 {},
-	"bootstrap.timeDevice":                           {}, // the fence agents, installed by this module
+	"bootstrap/verify.timeDevice":                    {}, // the fence agents, installed by this module
 	"bootstrap/cib.metadata":                         {},
 	"bootstrap/maintenance.Run":                      {"pg_dump"},
 	"bootstrap/storage.mkfs":                         {"mkfs.xfs"},
