@@ -12,16 +12,8 @@ import (
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/agents/ocf/ocftest"
-	"github.com/qvd-ha/qvd-ha/test/gobuild"
 	"github.com/qvd-ha/qvd-ha/test/pgtest"
 )
-
-// agentBin is the agent built once for all tests in this package.
-var agentBin string
-
-func TestMain(m *testing.M) {
-	gobuild.Main(m, &agentBin, "pgsql")
-}
 
 type result struct {
 	rc      int
