@@ -90,16 +90,7 @@ func describe(p *proc) string {
 
 func start(ctx context.Context, req *ocf.Request, cfg settings) error {
 	in := newInstance(ctx, req, cfg)
-	if err := cfg.checkReplication(); err != nil {
-		return err
-	}
-	if err := in.checkMonitorDatabase(); err != nil {
-		return err
-	}
-	if err := in.checkInstalled(); err != nil {
-		return err
-	}
-	if err := in.checkDataDir(true); err != nil {
+	if err := in.checkConfiguration(true); err != nil {
 		return err
 	}
 	pm, err := in.postmaster()
@@ -310,16 +301,7 @@ func waitGone(ctx context.Context, wait time.Duration, gone func() bool) bool {
 
 func validate(ctx context.Context, req *ocf.Request, cfg settings) error {
 	in := newInstance(ctx, req, cfg)
-	if err := cfg.checkReplication(); err != nil {
-		return err
-	}
-	if err := in.checkMonitorDatabase(); err != nil {
-		return err
-	}
-	if err := in.checkInstalled(); err != nil {
-		return err
-	}
-	if err := in.checkDataDir(false); err != nil {
+	if err := in.checkConfiguration(false); err != nil {
 		return err
 	}
 	// Settings that only the server can judge (pgdb, the monitor user's
@@ -341,6 +323,23 @@ func validate(ctx context.Context, req *ocf.Request, cfg settings) error {
 }
 
 // checkInstalled checks what this node must have: pg_ctl and the user.
+// checkConfiguration runs the checks start and validate-all share, in the
+// order that reports a cluster-wide configuration error (6) before a
+// problem of this node (5). starting: the data directory must exist here,
+// where validate-all accepts a node whose filesystem is not mounted.
+func (in *instance) checkConfiguration(starting bool) error {
+	if err := in.checkReplication(); err != nil {
+		return err
+	}
+	if err := in.checkMonitorDatabase(); err != nil {
+		return err
+	}
+	if err := in.checkInstalled(); err != nil {
+		return err
+	}
+	return in.checkDataDir(starting)
+}
+
 func (in *instance) checkInstalled() error {
 	fi, err := os.Stat(in.pgctl)
 	if err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
