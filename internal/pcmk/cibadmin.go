@@ -5,6 +5,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
 )
 
 // QueryCIB returns the CIB as cibadmin --query prints it: the whole of it
@@ -112,4 +114,82 @@ func ParseOpResults(status []byte, rsc string) ([]OpResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// Configuration is what the operations commands read from the CIB's
+// configuration section: the location constraints (those left by
+// crm_resource --move/--ban and by DRBD's fence handler among them) and the
+// resource defaults' failure-timeout.
+type Configuration struct {
+	Locations []LocationConstraint
+	// FailureTimeout is rsc_defaults' failure-timeout; 0 when unset, and
+	// then failures are never forgotten on their own.
+	FailureTimeout time.Duration
+}
+
+// Configuration reads the configuration section (cibadmin --query --scope
+// configuration), one call for both.
+func (p Tools) Configuration(ctx context.Context) (*Configuration, error) {
+	out, err := p.QueryCIB(ctx, "configuration")
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfiguration(out)
+}
+
+// ParseConfiguration reads a <configuration> element.
+func ParseConfiguration(out []byte) (*Configuration, error) {
+	var doc struct {
+		Locations []LocationConstraint `xml:"constraints>rsc_location"`
+		Defaults  []struct {
+			Name  string `xml:"name,attr"`
+			Value string `xml:"value,attr"`
+		} `xml:"rsc_defaults>meta_attributes>nvpair"`
+	}
+	if err := xml.Unmarshal(out, &doc); err != nil {
+		return nil, fmt.Errorf("configuration section: %w", err)
+	}
+	c := &Configuration{Locations: doc.Locations}
+	for _, nv := range doc.Defaults {
+		if nv.Name != "failure-timeout" {
+			continue
+		}
+		d, err := ParseInterval(nv.Value)
+		if err != nil {
+			return nil, fmt.Errorf("configuration section: failure-timeout: %w", err)
+		}
+		c.FailureTimeout = d
+	}
+	return c, nil
+}
+
+// intervalUnits are the units Pacemaker accepts after a number
+// (crm_get_msec); a bare number is seconds.
+var intervalUnits = map[string]time.Duration{
+	"": time.Second, "s": time.Second, "sec": time.Second, "ms": time.Millisecond, "msec": time.Millisecond,
+	"us": time.Microsecond, "usec": time.Microsecond, "m": time.Minute, "min": time.Minute,
+	"h": time.Hour, "hr": time.Hour,
+}
+
+// ParseInterval reads a Pacemaker interval ("3min", "180s", "180"), or an
+// ISO 8601 duration ("PT3M"), which Pacemaker takes too.
+func ParseInterval(v string) (time.Duration, error) {
+	s := strings.TrimSpace(v)
+	if strings.HasPrefix(s, "PT") {
+		d, err := time.ParseDuration(strings.ToLower(strings.TrimPrefix(s, "PT")))
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a duration", v)
+		}
+		return d, nil
+	}
+	i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	if i < 0 {
+		i = len(s)
+	}
+	n, err := strconv.Atoi(s[:i])
+	unit, ok := intervalUnits[strings.ToLower(strings.TrimSpace(s[i:]))]
+	if err != nil || !ok {
+		return 0, fmt.Errorf("%q is not a duration", v)
+	}
+	return time.Duration(n) * unit, nil
 }

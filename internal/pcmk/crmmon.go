@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Status is the cluster as crm_mon --output-as=xml shows it.
@@ -18,6 +19,33 @@ type Status struct {
 	// Attributes are the transient node attributes written to the CIB
 	// (pingd once its dampening delay has passed, promotion scores).
 	Attributes []NodeAttributes
+	// MaintenanceMode is the cluster property: nothing is started,
+	// stopped, monitored or recovered while it is set.
+	MaintenanceMode bool
+	// History is each node's record of each resource: fail counts and
+	// the last operations, from which "running since" is read.
+	History []ResourceHistory
+}
+
+// ResourceHistory is what one node remembers of one resource.
+type ResourceHistory struct {
+	Node, Resource string
+	// FailCount is 0 without failures; a fail count reaching
+	// MigrationThreshold bans the node until failure-timeout has passed
+	// since LastFailure, or a cleanup.
+	FailCount          int
+	MigrationThreshold int
+	LastFailure        time.Time
+	Ops                []OpHistory
+}
+
+// OpHistory is the last result of one operation.
+type OpHistory struct {
+	Task string // start, stop, monitor, promote, ...
+	RC   int
+	// Changed is when the result last changed (last-rc-change): for a
+	// start, when the resource started.
+	Changed time.Time
 }
 
 // Node is a cluster node's membership.
@@ -26,6 +54,8 @@ type Node struct {
 	Online  bool   `xml:"online,attr"`
 	Standby bool   `xml:"standby,attr"`
 	Unclean bool   `xml:"unclean,attr"`
+	// Maintenance is the node's own maintenance attribute.
+	Maintenance bool `xml:"maintenance,attr"`
 }
 
 // Resource is one primitive or clone instance; Nodes are where it is active.
@@ -44,6 +74,8 @@ type Resource struct {
 type Failure struct {
 	OpKey string `xml:"op_key,attr"` // p_postgres_monitor_10000
 	Node  string `xml:"node,attr"`
+	// ExitReason is the agent's ocf-exit-reason, "" when it gave none.
+	ExitReason string `xml:"exitreason,attr"`
 }
 
 // NodeAttributes are one node's transient attributes.
@@ -73,7 +105,11 @@ type group struct {
 func ParseStatus(out []byte) (*Status, error) {
 	var doc struct {
 		result
-		Summary   *struct{}  `xml:"summary"`
+		Summary *struct {
+			Options struct {
+				MaintenanceMode bool `xml:"maintenance-mode,attr"`
+			} `xml:"cluster_options"`
+		} `xml:"summary"`
 		Nodes     []Node     `xml:"nodes>node"`
 		Resources []Resource `xml:"resources>resource"`
 		Groups    []group    `xml:"resources>group"`
@@ -83,6 +119,20 @@ func ParseStatus(out []byte) (*Status, error) {
 		} `xml:"resources>clone"`
 		Failures   []Failure        `xml:"failures>failure"`
 		Attributes []NodeAttributes `xml:"node_attributes>node"`
+		History    []struct {
+			Name      string `xml:"name,attr"`
+			Resources []struct {
+				ID                 string `xml:"id,attr"`
+				FailCount          string `xml:"fail-count,attr"`
+				MigrationThreshold string `xml:"migration-threshold,attr"`
+				LastFailure        string `xml:"last-failure,attr"`
+				Ops                []struct {
+					Task    string `xml:"task,attr"`
+					RC      int    `xml:"rc,attr"`
+					Changed string `xml:"last-rc-change,attr"`
+				} `xml:"operation_history"`
+			} `xml:"resource_history"`
+		} `xml:"node_history>node"`
 	}
 	if err := xml.Unmarshal(out, &doc); err != nil {
 		return nil, fmt.Errorf("cluster status: crm_mon: %w", err)
@@ -96,7 +146,31 @@ func ParseStatus(out []byte) (*Status, error) {
 		}
 		return nil, fmt.Errorf("cluster status: crm_mon: %w", errors.New(msg))
 	}
-	s := &Status{Nodes: doc.Nodes, Resources: doc.Resources, Failures: doc.Failures, Attributes: doc.Attributes}
+	s := &Status{Nodes: doc.Nodes, Resources: doc.Resources, Failures: doc.Failures, Attributes: doc.Attributes,
+		MaintenanceMode: doc.Summary.Options.MaintenanceMode}
+	for _, n := range doc.History {
+		for _, r := range n.Resources {
+			h := ResourceHistory{Node: n.Name, Resource: r.ID}
+			var err error
+			if h.FailCount, err = score(r.FailCount); err != nil {
+				return nil, fmt.Errorf("cluster status: fail count of %s on %s: %w", r.ID, n.Name, err)
+			}
+			if h.MigrationThreshold, err = score(r.MigrationThreshold); err != nil {
+				return nil, fmt.Errorf("cluster status: migration-threshold of %s on %s: %w", r.ID, n.Name, err)
+			}
+			if h.LastFailure, err = monTime(r.LastFailure); err != nil {
+				return nil, fmt.Errorf("cluster status: last failure of %s on %s: %w", r.ID, n.Name, err)
+			}
+			for _, op := range r.Ops {
+				at, err := monTime(op.Changed)
+				if err != nil {
+					return nil, fmt.Errorf("cluster status: %s of %s on %s: %w", op.Task, r.ID, n.Name, err)
+				}
+				h.Ops = append(h.Ops, OpHistory{Task: op.Task, RC: op.RC, Changed: at})
+			}
+			s.History = append(s.History, h)
+		}
+	}
 	for _, g := range doc.Groups {
 		s.Resources = append(s.Resources, g.Resources...)
 	}
@@ -150,4 +224,48 @@ func (s *Status) Attribute(node, name string) string {
 		}
 	}
 	return ""
+}
+
+// score reads a fail count or threshold: absent is 0, INFINITY is
+// Pacemaker's 1000000.
+func score(v string) (int, error) {
+	switch v {
+	case "":
+		return 0, nil
+	case "INFINITY", "+INFINITY":
+		return 1000000, nil
+	}
+	var n int
+	if _, err := fmt.Sscan(v, &n); err != nil {
+		return 0, fmt.Errorf("%q is not a number", v)
+	}
+	return n, nil
+}
+
+// monTime reads crm_mon's node history times, which it prints with
+// ctime(3) in the local time zone of the machine running it ("Sun Dec  6
+// 22:20:45 2026"); zero when absent.
+func monTime(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	return time.ParseInLocation(time.ANSIC, v, time.Local)
+}
+
+// Since is when rsc last started on node (its start's last-rc-change),
+// zero when the node's history has no successful start.
+func (s *Status) Since(rsc, node string) time.Time {
+	for _, h := range s.History {
+		if h.Resource != rsc || h.Node != node {
+			continue
+		}
+		var at time.Time
+		for _, op := range h.Ops {
+			if (op.Task == "start" || op.Task == "promote") && op.RC == 0 && op.Changed.After(at) {
+				at = op.Changed
+			}
+		}
+		return at
+	}
+	return time.Time{}
 }

@@ -41,7 +41,7 @@ func TestParseStatus(t *testing.T) {
 			map[string]string{"qvddb1/pingd": "2000", "qvddb2/master-p_drbd_postgres": "10000", "qvddb1/nosuch": ""}},
 		{"crm_mon-failed.xml",
 			map[string]string{"p_postgres": "Started qvddb1"},
-			[]Failure{{OpKey: "p_postgres_monitor_10000", Node: "qvddb1"}},
+			[]Failure{{OpKey: "p_postgres_monitor_10000", Node: "qvddb1", ExitReason: "Simulated action result"}},
 			nil},
 		{"crm_mon-stopped.xml",
 			map[string]string{"p_postgres": "", "p_drbd_postgres": ""},
@@ -187,5 +187,71 @@ func TestParseFenceHistory(t *testing.T) {
 	bad := strings.Replace(pending, `status="pending"`, `status="success" completed="yesterday"`, 1)
 	if got, err := ParseFenceHistory([]byte(bad)); err == nil {
 		t.Errorf("a completion time that is no time: %+v, want an error", got)
+	}
+}
+
+func TestParseConfiguration(t *testing.T) {
+	// The configuration section of a captured CIB: the shipped constraints
+	// and rsc_defaults.
+	cib := string(fixture(t, "cib-running.xml"))
+	start, end := strings.Index(cib, "<configuration>"), strings.Index(cib, "</configuration>")
+	c, err := ParseConfiguration([]byte(cib[start : end+len("</configuration>")]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.FailureTimeout != 3*time.Minute {
+		t.Errorf("failure-timeout %v, want 3m", c.FailureTimeout)
+	}
+	var ids []string
+	for _, l := range c.Locations {
+		ids = append(ids, l.ID)
+	}
+	if want := []string{"l_fence_qvddb1", "l_fence_qvddb2", "l_ms_drbd_postgres_on_ping", "l_prefer_qvddb1"}; !slices.Equal(ids, want) {
+		t.Errorf("locations %v, want %v", ids, want)
+	}
+}
+
+func TestParseInterval(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		"3min": 3 * time.Minute, "180s": 180 * time.Second, "180": 180 * time.Second, "500ms": 500 * time.Millisecond,
+		"1h": time.Hour, "PT3M": 3 * time.Minute, "0": 0,
+	} {
+		if got, err := ParseInterval(in); err != nil || got != want {
+			t.Errorf("ParseInterval(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "3 fortnights", "min", "PTx"} {
+		if got, err := ParseInterval(in); err == nil {
+			t.Errorf("ParseInterval(%q) = %v, want an error", in, got)
+		}
+	}
+}
+
+func TestStatusHistory(t *testing.T) {
+	s, err := ParseStatus(fixture(t, "crm_mon-failed.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.MaintenanceMode {
+		t.Error("maintenance-mode set, want unset")
+	}
+	want := time.Date(2026, 12, 6, 22, 20, 45, 0, time.Local)
+	if got := s.Since("p_postgres", "qvddb1"); !got.Equal(want) {
+		t.Errorf("p_postgres since %v, want %v", got, want)
+	}
+	if got := s.Since("p_postgres", "qvddb2"); !got.IsZero() {
+		t.Errorf("p_postgres on qvddb2 since %v, want never", got)
+	}
+	var found bool
+	for _, h := range s.History {
+		if h.Resource == "p_postgres" && h.Node == "qvddb1" {
+			found = true
+			if h.FailCount != 1 || h.MigrationThreshold != 2 || !h.LastFailure.Equal(want) {
+				t.Errorf("p_postgres on qvddb1: %+v, want fail count 1 of 2, last failure %v", h, want)
+			}
+		}
+	}
+	if !found {
+		t.Error("no history of p_postgres on qvddb1")
 	}
 }
