@@ -173,20 +173,40 @@ func nodeState(n Node) string {
 }
 
 // JSON is the report with its evaluation: the Report's fields, plus
-// "level" (the worst) and "problems".
+// "level" (the worst) and "problems". Lists are [] when empty, never null,
+// so that a consumer needs no special case.
 func JSON(w io.Writer, r *Report, problems []Problem) error {
+	c := *r
+	c.Constraints = orEmpty(c.Constraints)
+	c.Fencing = orEmpty(c.Fencing)
+	c.Links = orEmpty(c.Links)
+	c.Errors = orEmpty(c.Errors)
+	if c.Cluster != nil {
+		cl := *c.Cluster
+		cl.Nodes, cl.DatabaseOn, cl.Failures = orEmpty(cl.Nodes), orEmpty(cl.DatabaseOn), orEmpty(cl.Failures)
+		c.Cluster = &cl
+	}
+	if c.Clock != nil {
+		cl := *c.Clock
+		cl.Warnings = orEmpty(cl.Warnings)
+		c.Clock = &cl
+	}
 	out := struct {
 		*Report
 		Level    Level     `json:"level"`
 		Problems []Problem `json:"problems"`
-	}{r, Worst(problems), problems}
-	if out.Problems == nil {
-		out.Problems = []Problem{}
-	}
+	}{&c, Worst(problems), orEmpty(problems)}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {
 		return fmt.Errorf("status as JSON: %w", err)
 	}
 	return nil
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
