@@ -19,7 +19,7 @@ SYSCONFDIR ?= /etc
 # binary name = source directory
 AGENTS := pgsql=agents/pgsql drbd=agents/drbd IPaddr=agents/ipaddr
 FENCE  := fence_qvd_libvirt=fence/libvirt fence_qvd_xenapi=fence/xenapi
-TOOLS  := qvd-ha-bootstrap=bootstrap
+TOOLS  := qvd-ha-bootstrap=bootstrap qvd-ha=bootstrap/ops
 
 # Test files that need root (namespaces, loop devices, libvirtd, PostgreSQL
 # as postgres, binaries installed under /usr) carry the build tag root:
