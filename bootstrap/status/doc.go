@@ -44,7 +44,7 @@
 //	node                    the node status ran on
 //	time                    when
 //	level                   the worst problem's level: OK, WARNING, CRITICAL, UNKNOWN
-//	problems[]              {level, text}: each problem, in the order of the sections below
+//	problems[]              {level, text}: each problem; unreadable sources first, then in the order below
 //	cluster                 crm_mon:
 //	  maintenance_mode      the cluster property
 //	  nodes[]               {name, online, standby, unclean, maintenance, ping: pingd as in the CIB, "" unset}
