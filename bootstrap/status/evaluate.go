@@ -216,8 +216,13 @@ func evalCluster(c *Cluster, r *Report, add func(Level, string, ...any)) {
 			what = " (" + what + ")"
 		}
 		expiry := "it is not forgotten on its own (no failure-timeout)"
-		if f.Expires != nil {
+		switch {
+		case f.Expires != nil && f.Expires.After(r.Time):
 			expiry = "forgotten at " + f.Expires.Format(time.DateTime) + " UTC (failure-timeout)"
+		case f.Expires != nil:
+			// Pacemaker acts on failure-timeout only when it next runs
+			// the scheduler (cluster-recheck-interval, or any event).
+			expiry = "failure-timeout passed at " + f.Expires.Format(time.DateTime) + " UTC, forgotten at Pacemaker's next recheck"
 		}
 		banned := ""
 		if f.Threshold > 0 && f.FailCount >= f.Threshold {

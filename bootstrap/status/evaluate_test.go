@@ -113,6 +113,10 @@ func TestEvaluate(t *testing.T) {
 			r.Cluster.Failures = []Failure{{Resource: "p_postgres", Node: "qvddb1", FailCount: 1, Threshold: 2,
 				LastFailure: ago(time.Minute), Expires: ago(-2 * time.Minute), Operation: "p_postgres_monitor_10000", Reason: "no write"}}
 		}, Warning, []string{"p_postgres failed 1 time(s) on qvddb1 (p_postgres_monitor_10000: no write); forgotten at 2026-12-07 12:02:00 UTC … crm resource cleanup p_postgres qvddb1"}},
+		{"failure-timeout passed", func(r *Report) {
+			r.Cluster.Failures = []Failure{{Resource: "p_ip_postgres", Node: "qvddb1", FailCount: 1, Threshold: 2,
+				LastFailure: ago(time.Hour), Expires: ago(57 * time.Minute)}}
+		}, Warning, []string{"failure-timeout passed at 2026-12-07 11:03:00 UTC, forgotten at Pacemaker's next recheck"}},
 		{"failures banned the node", func(r *Report) {
 			r.FailureTimeout = 0
 			r.Cluster.Failures = []Failure{{Resource: "p_postgres", Node: "qvddb2", FailCount: 2, Threshold: 2}}

@@ -102,16 +102,13 @@ func Text(w io.Writer, r *Report, problems []Problem) error {
 	for _, f := range r.Fencing {
 		fmt.Fprintf(&b, "  fencing: %s %s %s%s\n", f.Action, f.Target, f.Status, at(f.Completed))
 	}
-	fmt.Fprint(&b, "Corosync:")
-	if len(r.Links) == 0 {
-		fmt.Fprint(&b, " ?")
-	}
+	var links []string
 	for _, l := range r.Links {
 		for _, p := range l.Peers {
-			fmt.Fprintf(&b, "  link %d %s to %s %s", l.ID, l.Addr, orAny(p.Name), p.Status)
+			links = append(links, fmt.Sprintf("link %d %s to %s %s", l.ID, l.Addr, orAny(p.Name), p.Status))
 		}
 	}
-	fmt.Fprintln(&b)
+	fmt.Fprintf(&b, "Corosync: %s\n", orValue(strings.Join(links, "; "), "?"))
 	if d := r.DRBD; d != nil {
 		fmt.Fprintf(&b, "DRBD:     %s %s/%s %s", d.Resource, orValue(d.Role, "down"), orValue(d.PeerRole, "?"), orValue(d.Connection, "-"))
 		for _, v := range d.Volumes {

@@ -60,7 +60,7 @@ func TestText(t *testing.T) {
 		"  WARNING  corosync link 1 (198.51.100.1) from qvddb1 to qvddb2 is down",
 		"Cluster:  database on qvddb1 since 2026-12-07 11:00:00 UTC",
 		"  node qvddb2       online, pingd 2000",
-		"link 1 198.51.100.1 to qvddb2 disconnected",
+		"Corosync: link 0 192.0.2.11 to qvddb2 connected; link 1 198.51.100.1 to qvddb2 disconnected",
 		"DRBD:     postgres Primary/Secondary Connected  drbd0 UpToDate/UpToDate Established",
 		"Database: pacemaker_monitor written 4s ago",
 		"Backup:   qvddb-2026-12-07T030012.dump, 9h0m0s old",
