@@ -158,15 +158,9 @@ func ParseStatus(out []byte) (*Status, error) {
 			if h.MigrationThreshold, err = score(r.MigrationThreshold); err != nil {
 				return nil, fmt.Errorf("cluster status: migration-threshold of %s on %s: %w", r.ID, n.Name, err)
 			}
-			if h.LastFailure, err = monTime(r.LastFailure); err != nil {
-				return nil, fmt.Errorf("cluster status: last failure of %s on %s: %w", r.ID, n.Name, err)
-			}
+			h.LastFailure = monTime(r.LastFailure)
 			for _, op := range r.Ops {
-				at, err := monTime(op.Changed)
-				if err != nil {
-					return nil, fmt.Errorf("cluster status: %s of %s on %s: %w", op.Task, r.ID, n.Name, err)
-				}
-				h.Ops = append(h.Ops, OpHistory{Task: op.Task, RC: op.RC, Changed: at})
+				h.Ops = append(h.Ops, OpHistory{Task: op.Task, RC: op.RC, Changed: monTime(op.Changed)})
 			}
 			s.History = append(s.History, h)
 		}
@@ -242,14 +236,22 @@ func score(v string) (int, error) {
 	return n, nil
 }
 
-// monTime reads crm_mon's node history times, which it prints with
+// monTimeLayouts are the forms crm_mon prints node history times in:
 // ctime(3) in the local time zone of the machine running it ("Sun Dec  6
-// 22:20:45 2026"); zero when absent.
-func monTime(v string) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
+// 22:20:45 2026", Pacemaker 2.1.5), and the ISO form its failures list uses.
+var monTimeLayouts = []string{time.ANSIC, "2006-01-02 15:04:05Z07:00", "2006-01-02 15:04:05 -07:00"}
+
+// monTime reads a node history time; zero when absent or in a form not
+// known here: every user of Status parses it, and only the operations
+// commands read these times, so a new Pacemaker's format must not fail
+// the others.
+func monTime(v string) time.Time {
+	for _, layout := range monTimeLayouts {
+		if t, err := time.ParseInLocation(layout, v, time.Local); err == nil {
+			return t
+		}
 	}
-	return time.ParseInLocation(time.ANSIC, v, time.Local)
+	return time.Time{}
 }
 
 // Since is when rsc last started on node (its start's last-rc-change),

@@ -255,3 +255,17 @@ func TestStatusHistory(t *testing.T) {
 		t.Error("no history of p_postgres on qvddb1")
 	}
 }
+
+func TestMonTime(t *testing.T) {
+	for in, want := range map[string]time.Time{
+		"Sun Dec  6 22:20:45 2026":   time.Date(2026, 12, 6, 22, 20, 45, 0, time.Local),
+		"2026-12-06 22:20:45Z":       time.Date(2026, 12, 6, 22, 20, 45, 0, time.UTC),
+		"2026-12-06 22:20:45 +01:00": time.Date(2026, 12, 6, 21, 20, 45, 0, time.UTC),
+		"":                           {},
+		"yesterday":                  {},
+	} {
+		if got := monTime(in); !got.Equal(want) {
+			t.Errorf("monTime(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
