@@ -27,8 +27,9 @@ const clearScreen = "\033[H\033[2J"
 
 func statusCommand(d deps) *cli.Command {
 	return &cli.Command{
-		Name:  "status",
-		Usage: "is the database safe, and if not, why: one screen, one line per problem saying what to do",
+		Name:            "status",
+		HideHelpCommand: true,
+		Usage:           "is the database safe, and if not, why: one screen, one line per problem saying what to do",
 		UsageText: "qvd-ha status [--json] [--watch[=INTERVAL]]\n\n" +
 			"Reads crm_mon, the CIB's constraints, the fencing history, corosync-cfgtool -s, DRBD, " +
 			"pacemaker_monitor (on the node running the database), the backup directory, the kernel log " +
