@@ -164,6 +164,8 @@ var packages = []pkg{
 		files: map[string]file{
 			"/usr/sbin/qvd-ha-bootstrap":                         {mode: modeExe},
 			"/usr/share/man/man8/qvd-ha-bootstrap.8.gz":          {mode: modeData},
+			"/usr/sbin/qvd-ha":                                   {mode: modeExe},
+			"/usr/share/man/man8/qvd-ha.8.gz":                    {mode: modeData},
 			"/usr/share/qvd-ha":                                  {mode: modeDir},
 			"/usr/share/qvd-ha/crm":                              {mode: modeDir},
 			"/usr/share/qvd-ha/crm/qvd-ha.crm":                   {mode: modeData},
@@ -179,6 +181,7 @@ var packages = []pkg{
 		},
 		sources: map[string]string{
 			"/usr/sbin/qvd-ha-bootstrap": "bootstrap",
+			"/usr/sbin/qvd-ha":           "bootstrap/ops",
 		},
 		requires: []string{
 			"/bin/sh", // the unit scriptlets
@@ -190,6 +193,7 @@ var packages = []pkg{
 		},
 		probes: []probe{
 			{[]string{"/usr/sbin/qvd-ha-bootstrap", "--version"}, "qvd-ha-bootstrap version {evr}"},
+			{[]string{"/usr/sbin/qvd-ha", "--version"}, "qvd-ha version {evr}"},
 		},
 		vendored: true,
 	},
