@@ -64,6 +64,7 @@ func newApp(stdout, stderr io.Writer, r runner.Runner) *cli.App {
 			disableUnitsCommand(),
 			backupCommand(r),
 			drbdVerifyCommand(r),
+			timersCommand(),
 			storageInitCommand(r),
 		},
 	}

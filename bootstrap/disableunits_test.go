@@ -8,17 +8,20 @@ import (
 	"testing"
 
 	"github.com/coreos/go-systemd/v22/dbus"
-	"github.com/qvd-ha/qvd-ha/bootstrap/units"
 )
 
 // fakeSystemd is systemd's D-Bus API over a table of unit files and units.
 type fakeSystemd struct {
-	enabled map[string]bool // unit file name -> enabled
+	enabled map[string]bool // unit file name -> enabled; absent: not installed
 	active  map[string]bool // unit name -> running
 	calls   []string
+	fail    map[string]error // D-Bus method name -> the error it returns
 }
 
 func (f *fakeSystemd) ListUnitFilesByPatternsContext(_ context.Context, states, patterns []string) ([]dbus.UnitFile, error) {
+	if err := f.fail["ListUnitFilesByPatterns"]; err != nil {
+		return nil, err
+	}
 	var out []dbus.UnitFile
 	for name, on := range f.enabled {
 		if on && matchAny(patterns, name) && contains(states, "enabled") {
@@ -29,11 +32,41 @@ func (f *fakeSystemd) ListUnitFilesByPatternsContext(_ context.Context, states, 
 }
 
 func (f *fakeSystemd) DisableUnitFilesContext(_ context.Context, names []string, runtime bool) ([]dbus.DisableUnitFileChange, error) {
+	if err := f.fail["DisableUnitFiles"]; err != nil {
+		return nil, err
+	}
 	f.calls = append(f.calls, fmt.Sprintf("disable %v runtime=%v", names, runtime))
 	for _, n := range names {
 		f.enabled[n] = false
 	}
 	return nil, nil
+}
+
+func (f *fakeSystemd) EnableUnitFilesContext(_ context.Context, names []string, runtime, force bool) (bool, []dbus.EnableUnitFileChange, error) {
+	if err := f.fail["EnableUnitFiles"]; err != nil {
+		return false, nil, err
+	}
+	f.calls = append(f.calls, fmt.Sprintf("enable %v runtime=%v force=%v", names, runtime, force))
+	for _, n := range names {
+		// systemd refuses the whole call for a unit file it cannot find.
+		if _, ok := f.enabled[n]; !ok {
+			return false, nil, fmt.Errorf("Unit file %s does not exist.", n)
+		}
+	}
+	for _, n := range names {
+		f.enabled[n] = true
+	}
+	return true, nil, nil
+}
+
+func (f *fakeSystemd) StartUnitContext(_ context.Context, name, mode string, ch chan<- string) (int, error) {
+	if err := f.fail["StartUnit"]; err != nil {
+		return 0, err
+	}
+	f.calls = append(f.calls, "start "+name+" "+mode)
+	f.active[name] = true
+	ch <- "done"
+	return 1, nil
 }
 
 func (f *fakeSystemd) ListUnitsByPatternsContext(_ context.Context, states, patterns []string) ([]dbus.UnitStatus, error) {
@@ -100,9 +133,7 @@ func TestDisableUnits(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := &fakeSystemd{enabled: tc.enabled, active: tc.active}
-			old := connectSystemd
-			connectSystemd = func(context.Context) (units.Manager, func(), error) { return fake, func() {}, nil }
-			t.Cleanup(func() { connectSystemd = old })
+			useFakeSystemd(t, fake)
 			out := runOK(t, append([]string{"disable-units"}, tc.args...)...)
 			for _, w := range tc.wantOut {
 				if !strings.Contains(out, w) {
