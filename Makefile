@@ -30,9 +30,9 @@ TESTTAGS ?= -tags root
 bin = $(firstword $(subst =, ,$1))
 src = $(lastword $(subst =, ,$1))
 
-.PHONY: all build man install programs test test-unprivileged test-drbd test-guests bench lint services generate demo demo-status demo-down demo-pgsql clean
+.PHONY: all build man completion install programs test test-unprivileged test-drbd test-guests bench lint services generate demo demo-status demo-down demo-pgsql clean
 
-all: build man
+all: build man completion
 
 # Static binaries: an agent starts on every monitor, and a static one starts
 # faster and needs nothing from the system's libc.
@@ -47,7 +47,13 @@ man: build
 	$(foreach a,$(FENCE),bin/$(call bin,$a) -o manpage > man/$(call bin,$a).8 &&) true
 	$(foreach a,$(TOOLS),bin/$(call bin,$a) manpage > man/$(call bin,$a).8 &&) true
 
-install: build man
+# bash completion, one script per administrator's binary, printed by the
+# binary itself: it names no command or option, the binary lists them.
+completion: build
+	@mkdir -p completion
+	$(foreach a,$(TOOLS),bin/$(call bin,$a) completion bash > completion/$(call bin,$a) &&) true
+
+install: build man completion
 	install -d $(DESTDIR)$(OCFDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
 	$(foreach a,$(AGENTS),install -m 0755 bin/$(call bin,$a) $(DESTDIR)$(OCFDIR)/ &&) true
 	$(foreach a,$(FENCE) $(TOOLS),install -m 0755 bin/$(call bin,$a) $(DESTDIR)$(SBINDIR)/ &&) true
@@ -55,6 +61,8 @@ install: build man
 	$(foreach a,$(FENCE) $(TOOLS),install -m 0644 man/$(call bin,$a).8 $(DESTDIR)$(MANDIR)/man8/ &&) true
 	install -d $(DESTDIR)$(PREFIX)/share/qvd-ha/crm
 	install -m 0644 crm/qvd-ha.crm crm/qvd-ha.xml $(DESTDIR)$(PREFIX)/share/qvd-ha/crm/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	$(foreach a,$(TOOLS),install -m 0644 completion/$(call bin,$a) $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ &&) true
 	install -d $(DESTDIR)$(UNITDIR)
 	install -m 0644 bootstrap/systemd/*.service bootstrap/systemd/*.timer $(DESTDIR)$(UNITDIR)/
 	# the sample configuration, never over an administrator's own
@@ -143,6 +151,6 @@ generate:
 	$(GO) generate ./bootstrap
 
 clean:
-	rm -rf bin man
+	rm -rf bin man completion
 
 include rpm/rpm.mk

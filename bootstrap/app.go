@@ -11,6 +11,7 @@ import (
 
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
 	"github.com/qvd-ha/qvd-ha/bootstrap/files"
+	"github.com/qvd-ha/qvd-ha/bootstrap/internal/completion"
 	"github.com/qvd-ha/qvd-ha/bootstrap/secret"
 	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
@@ -19,7 +20,7 @@ import (
 const DefaultConfig = "/etc/qvd-ha/bootstrap.conf"
 
 func newApp(stdout, stderr io.Writer, r runner.Runner) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:      "qvd-ha-bootstrap",
 		Usage:     "generate the QVD HA PostgreSQL cluster's configuration from one file",
 		Version:   version,
@@ -37,6 +38,9 @@ func newApp(stdout, stderr io.Writer, r runner.Runner) *cli.App {
 			"start-failure-is-fatal bans a node at its first failed start; no password in the CIB.\n\n" +
 			"Exit status: 0 success, 1 failure, 2 bad configuration (one message per problem; nothing written).",
 		HideHelpCommand: true,
+		// bash completion: the script of the hidden completion command asks
+		// the program for its commands and options.
+		EnableBashCompletion: true,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "configuration `FILE` (key = value)"},
 			&cli.StringSliceFlag{Name: "set", Usage: "override one configuration key: --set `KEY=VALUE` (repeatable)"},
@@ -54,6 +58,7 @@ func newApp(stdout, stderr io.Writer, r runner.Runner) *cli.App {
 			sampleConfigCommand(),
 			showConfigCommand(),
 			manpageCommand(),
+			completion.Command(),
 			checkTimeCommand(r),
 			hostsCommand(),
 			corosyncCommand(r),
@@ -68,6 +73,12 @@ func newApp(stdout, stderr io.Writer, r runner.Runner) *cli.App {
 			storageInitCommand(r),
 		},
 	}
+	// No command has subcommands: a "help" one under each would only
+	// repeat --help, and completion would offer it after every command.
+	for _, c := range app.Commands {
+		c.HideHelpCommand = true
+	}
+	return app
 }
 
 // outputFlag is --output of the commands that print a file.

@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
+	"github.com/qvd-ha/qvd-ha/bootstrap/internal/completion"
 )
 
 // DefaultConfig is the configuration qvd-ha-bootstrap set the cluster up
@@ -27,6 +28,9 @@ func newApp(stdout, stderr io.Writer, d deps) *cli.App {
 			"Exit status (status): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, as monitoring plugins; " +
 			"3 as well when the command cannot run (a bad option or configuration).",
 		HideHelpCommand: true,
+		// bash completion: the script of the hidden completion command asks
+		// the program for its commands and options.
+		EnableBashCompletion: true,
 		// urfave/cli's own exit on a usage error would be 1, a WARNING to
 		// a monitoring system.
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error { return err },
@@ -36,6 +40,7 @@ func newApp(stdout, stderr io.Writer, d deps) *cli.App {
 		Commands: []*cli.Command{
 			statusCommand(d),
 			manpageCommand(),
+			completion.Command(),
 		},
 	}
 }

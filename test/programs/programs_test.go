@@ -28,6 +28,7 @@ var dynamic = map[string][]string{
 	"agents/ipaddr.BenchmarkMonitor":                 {},
 	"agents/ipaddr.TestMetadata":                     {},
 	"bootstrap.exec":                                 {},
+	"bootstrap/internal/completion.programs":         {},
 	"bootstrap/verify.timeDevice":                    {}, // the fence agents, installed by this module
 	"bootstrap/cib.metadata":                         {},
 	"bootstrap/maintenance.Run":                      {"pg_dump"},
