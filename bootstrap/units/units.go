@@ -115,7 +115,8 @@ func Disable(ctx context.Context, m Manager, patterns []string, stop, dryRun boo
 // do); nothing means everything was enabled and running already.
 func Enable(ctx context.Context, m Manager, names []string, dryRun bool) ([]string, error) {
 	var done []string
-	files, err := m.ListUnitFilesByPatternsContext(ctx, enabledStates, names)
+	// Not enabled-runtime: that is gone at the next boot.
+	files, err := m.ListUnitFilesByPatternsContext(ctx, []string{"enabled"}, names)
 	if err != nil {
 		return nil, fmt.Errorf("list unit files: %w", err)
 	}
