@@ -57,6 +57,17 @@ func cluster(t *testing.T, crmMon string) deps {
 	}
 }
 
+// emptyConfig is a configuration file that sets nothing: the built-in
+// defaults, whatever this machine's /etc/qvd-ha holds.
+func emptyConfig(t *testing.T) string {
+	t.Helper()
+	name := filepath.Join(t.TempDir(), "bootstrap.conf")
+	if err := os.WriteFile(name, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
 // backupDir holds a fresh dump, so that the backup check is quiet.
 func backupDir(t *testing.T) string {
 	t.Helper()
@@ -84,7 +95,7 @@ func TestStatusCommand(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			args := []string{"qvd-ha", "--config", DefaultConfig, "status", "--node", "qvddb1", "--backup-dir", backupDir(t)}
+			args := []string{"qvd-ha", "--config", emptyConfig(t), "status", "--node", "qvddb1", "--backup-dir", backupDir(t)}
 			if len(tt.args) == 1 && tt.args[0] == "--config-missing" {
 				args = []string{"qvd-ha", "--config", filepath.Join(t.TempDir(), "none.conf"), "status", "--node", "qvddb1"}
 			} else {
@@ -109,7 +120,7 @@ func TestStatusCommand(t *testing.T) {
 
 func TestStatusJSON(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	args := []string{"qvd-ha", "status", "--node", "qvddb1", "--json", "--backup-dir", backupDir(t)}
+	args := []string{"qvd-ha", "--config", emptyConfig(t), "status", "--node", "qvddb1", "--json", "--backup-dir", backupDir(t)}
 	if code := run(context.Background(), args, &stdout, &stderr, cluster(t, "crm_mon-running.xml")); code != 0 {
 		t.Fatalf("exit %d: %s%s", code, stdout.String(), stderr.String())
 	}
@@ -132,7 +143,7 @@ func TestStatusWatch(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var stdout, stderr bytes.Buffer
-	args := []string{"qvd-ha", "status", "--node", "qvddb1", "--watch", "--backup-dir", backupDir(t)}
+	args := []string{"qvd-ha", "--config", emptyConfig(t), "status", "--node", "qvddb1", "--watch", "--backup-dir", backupDir(t)}
 	run(ctx, args, &stdout, &stderr, cluster(t, "crm_mon-running.xml"))
 	if out := stdout.String(); !strings.HasPrefix(out, clearScreen+"QVD-HA ") || strings.Count(out, clearScreen) != 1 || !strings.Contains(out, "every 2s") {
 		t.Errorf("watch output %q; stderr %q", out, stderr.String())
