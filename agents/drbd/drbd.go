@@ -96,7 +96,10 @@ func (r *resource) monitor(ctx context.Context) error {
 	if !s.Up {
 		return ocf.Result(ocf.NotRunning)
 	}
-	if s.Conn == drbdstate.StandAlone {
+	// Not only StandAlone: once Pacemaker restarts the instance (a
+	// Primary found where it wanted a Secondary), DRBD waits for the peer
+	// (WFConnection) with the same diverged data.
+	if !s.Connected() {
 		if log, err := drbdstate.ReadKernelLog(r.kmsg); err != nil {
 			r.log.Warnf("cannot check for split brain: %v", err)
 		} else if sb, line := drbdstate.SplitBrain(log, r.name, s.Minors()); sb {

@@ -334,10 +334,13 @@ func TestPromotionScores(t *testing.T) {
 }
 
 func TestSplitBrain(t *testing.T) {
-	for _, role := range []string{"Primary", "Secondary"} {
-		t.Run(role, func(t *testing.T) {
+	// WFConnection: the instance restarted after the split brain (down, up)
+	// waits for a peer that stays StandAlone; its data diverged all the same.
+	for _, c := range []struct{ role, conn string }{{"Primary", "StandAlone"}, {"Secondary", "StandAlone"}, {"Secondary", "WFConnection"}} {
+		role := c.role
+		t.Run(role+" "+c.conn, func(t *testing.T) {
 			f := newFake(t)
-			f.up, f.role, f.conn, f.peerRole, f.peerDisk = true, role, "StandAlone", "Unknown", "DUnknown"
+			f.up, f.role, f.conn, f.peerRole, f.peerDisk = true, role, c.conn, "Unknown", "DUnknown"
 			f.score = "1000"
 			f.render()
 			f.kernelLog("block drbd0: conn( WFReportParams -> Connected ) pdsk( DUnknown -> UpToDate )",
