@@ -325,15 +325,18 @@ func (r *rig) links(n *Node, want int) {
 // it is not a power loss of a machine. The page cache of the shared loop
 // device is the host's and survives, so unsynced writes of the killed
 // node still reach the disk, which a real power loss would lose.
+// step is one case of the shared cluster's sequence.
+type step struct {
+	name string
+	run  func(t *testing.T, r *rig)
+}
+
 func TestRunbookSection11(t *testing.T) {
 	start := time.Now()
 	r := newRig(t)
 	t.Cleanup(func() { t.Logf("section 11 tier: %s", time.Since(start).Round(time.Second)) })
 	s := r.s
-	steps := []struct {
-		name string
-		run  func(t *testing.T, r *rig)
-	}{
+	steps := []step{
 		{"01 reboot of the passive node: nothing moves", func(t *testing.T, r *rig) {
 			a := r.active()
 			p := s.Peer(a)
@@ -650,6 +653,10 @@ func TestRunbookSection11(t *testing.T) {
 			})
 		}},
 	}
+	// Later issues' cases share this cluster; each file holds its own.
+	steps = append(steps, statusSteps(s)...)
+	steps = append(steps, switchoverSteps(s)...)
+	steps = append(steps, maintenanceSteps(s)...)
 	for _, st := range steps {
 		ok := t.Run(st.name, func(t *testing.T) {
 			sub := *r

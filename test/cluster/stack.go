@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/bootstrap/config"
+	"github.com/qvd-ha/qvd-ha/internal/runner"
 	"github.com/qvd-ha/qvd-ha/test/gobuild"
 )
 
@@ -33,7 +35,7 @@ type Stack struct {
 	Config *config.Config
 	Disk   *SharedDisk
 	// ConfigFile is the bootstrap configuration, Bin the directory of the
-	// harness's own builds (qvd-ha-bootstrap, nodewatch).
+	// harness's own builds (qvd-ha-bootstrap, qvd-ha, nodewatch).
 	ConfigFile, Bin string
 }
 
@@ -45,7 +47,7 @@ type Stack struct {
 // if not nil, must be destroyed.
 func Up(ctx context.Context, name, dir string, tune func(*config.Config), logf func(string, ...any)) (*Stack, error) {
 	bin := filepath.Join(dir, "bin")
-	for pkg, out := range map[string]string{"/bootstrap": "qvd-ha-bootstrap", "/test/cluster/nodewatch": "nodewatch"} {
+	for pkg, out := range map[string]string{"/bootstrap": "qvd-ha-bootstrap", "/bootstrap/ops": "qvd-ha", "/test/cluster/nodewatch": "nodewatch"} {
 		if err := gobuild.Static(ctx, gobuild.Module+pkg, filepath.Join(bin, out)); err != nil {
 			return nil, err
 		}
@@ -160,6 +162,21 @@ func (s *Stack) bootstrap(ctx context.Context, args ...string) (string, error) {
 		return string(out), fmt.Errorf("qvd-ha-bootstrap %s: %v: %s", strings.Join(args, " "), err, out)
 	}
 	return string(out), nil
+}
+
+// QVDHA runs the harness's qvd-ha with the stack's configuration inside
+// node n, as an administrator on that node would. Its exit status is part
+// of the answer (status's monitoring-plugin codes, switchover's refusals),
+// so it is in the result, not an error; err is only for a command that
+// could not run (the node is down).
+func (s *Stack) QVDHA(ctx context.Context, n *Node, args ...string) (runner.Result, error) {
+	full := append([]string{"--config", s.ConfigFile}, args...)
+	res, err := n.runInside(ctx, runner.Cmd{Path: filepath.Join(s.Bin, "qvd-ha"), Args: full})
+	var exit *runner.ExitError
+	if errors.As(err, &exit) {
+		return res, nil
+	}
+	return res, err
 }
 
 // keepLogs copies what explains a failure (each node's Pacemaker and
