@@ -18,7 +18,9 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/qvd-ha/qvd-ha/bootstrap/config"
 	"github.com/qvd-ha/qvd-ha/bootstrap/status"
+	"github.com/qvd-ha/qvd-ha/bootstrap/switchover"
 	"github.com/qvd-ha/qvd-ha/internal/drbdstate"
 	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
@@ -38,6 +40,8 @@ type deps struct {
 	// database opens the connection status reads pacemaker_monitor with.
 	database  func(socketDir string, port int, db, user string) (status.Database, error)
 	kernelLog func() ([]string, error)
+	// writeProbe opens switchover's write probe.
+	writeProbe func(*config.Config) (switchover.Probe, error)
 }
 
 func main() {
@@ -47,7 +51,8 @@ func main() {
 		database: func(socketDir string, port int, db, user string) (status.Database, error) {
 			return status.NewPG(socketDir, port, db, user)
 		},
-		kernelLog: func() ([]string, error) { return drbdstate.ReadKernelLog("/dev/kmsg") },
+		kernelLog:  func() ([]string, error) { return drbdstate.ReadKernelLog("/dev/kmsg") },
+		writeProbe: writeProbe,
 	})
 	stop()
 	os.Exit(code)
