@@ -39,6 +39,7 @@ func newApp(stdout, stderr io.Writer, d deps) *cli.App {
 		},
 		Commands: []*cli.Command{
 			statusCommand(d),
+			switchoverCommand(d),
 			manpageCommand(),
 			completion.Command(),
 		},
