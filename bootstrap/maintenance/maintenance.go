@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/bootstrap/files"
+	"github.com/qvd-ha/qvd-ha/bootstrap/remote"
 	"github.com/qvd-ha/qvd-ha/internal/drbdstate"
 	"github.com/qvd-ha/qvd-ha/internal/pcmk"
 	"github.com/qvd-ha/qvd-ha/internal/runner"
@@ -34,7 +35,7 @@ const drbdadm = "drbdadm"
 
 // Backup says what to dump and where to keep it.
 type Backup struct {
-	Dir  string // created 0700; every file in it is 0600
+	Dir  string // absolute, the same on both nodes; created 0700; every file in it is 0600
 	Keep int    // copies of each kind kept; older ones are removed
 	// Group is the resource that must run on Node for the backup to run.
 	Group string
@@ -47,12 +48,18 @@ type Backup struct {
 	Port   int
 	DB     string
 	Now    time.Time
+	// Peer, when set, gets a copy of each new file in the same directory
+	// (a backup kept only on the active node's disk dies with that node),
+	// pruned there to Keep as well.
+	Peer *remote.SSH
 }
 
 // Run writes <db>-<time>.dump (pg_dump's custom format: compressed, and
 // pg_restore can take single tables from it) and cib-<time>.xml.gz (what
-// cibadmin --replace --xml-file takes back), then prunes old copies. On a
-// node that does not run Group it writes nothing and says so.
+// cibadmin --replace --xml-file takes back), copies both to Peer, then
+// prunes old copies. On a node that does not run Group it writes nothing
+// and says so. A failed copy returns ErrNotCopied once the backup here is
+// complete and pruned.
 func (b Backup) Run(ctx context.Context, r runner.Runner, out io.Writer) error {
 	tools := pcmk.Tools{Run: r}
 	locs, err := tools.Locate(ctx, b.Group)
@@ -74,7 +81,7 @@ func (b Backup) Run(ctx context.Context, r runner.Runner, out io.Writer) error {
 	if err := os.MkdirAll(b.Dir, 0o700); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	stamp := b.Now.Format("2006-01-02T150405")
+	stamp := b.Now.Format(stampLayout)
 
 	dump := filepath.Join(b.Dir, b.DB+"-"+stamp+".dump")
 	if err := files.WriteFunc(dump, 0o600, func(f io.Writer) error {
@@ -102,42 +109,70 @@ func (b Backup) Run(ctx context.Context, r runner.Runner, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "%s written\n", cib)
 
-	for _, kind := range []struct{ prefix, suffix string }{{b.DB + "-", ".dump"}, {"cib-", ".xml.gz"}} {
-		removed, err := prune(b.Dir, kind.prefix, kind.suffix, b.Keep)
-		if err != nil {
-			return err
-		}
-		for _, name := range removed {
-			fmt.Fprintf(out, "%s removed (keeping the newest %d)\n", name, b.Keep)
-		}
+	var copyErr error
+	if b.Peer != nil {
+		copyErr = b.copyToPeer(ctx, r, out, dump, cib)
 	}
-	return nil
-}
-
-// prune removes all but the newest keep files named prefix<time>suffix; the
-// time format sorts by name.
-func prune(dir, prefix, suffix string, keep int) ([]string, error) {
-	entries, err := os.ReadDir(dir)
+	local, err := os.ReadDir(b.Dir)
 	if err != nil {
-		return nil, fmt.Errorf("backup: %w", err)
+		return fmt.Errorf("backup: %w", err)
 	}
 	var names []string
-	for _, e := range entries {
-		if n := e.Name(); e.Type().IsRegular() && strings.HasPrefix(n, prefix) && strings.HasSuffix(n, suffix) {
-			names = append(names, filepath.Join(dir, n))
+	for _, e := range local {
+		if e.Type().IsRegular() {
+			names = append(names, e.Name())
 		}
 	}
-	if len(names) <= keep {
-		return nil, nil
-	}
-	slices.Sort(names)
-	old := names[:len(names)-keep]
-	for _, n := range old {
-		if err := os.Remove(n); err != nil {
-			return nil, fmt.Errorf("backup: %w", err)
+	for _, k := range b.kinds() {
+		for _, name := range k.old(names, b.Keep) {
+			if err := os.Remove(filepath.Join(b.Dir, name)); err != nil {
+				return fmt.Errorf("backup: %w", err)
+			}
+			fmt.Fprintf(out, "%s removed (keeping the newest %d)\n", filepath.Join(b.Dir, name), b.Keep)
 		}
 	}
-	return old, nil
+	return copyErr
+}
+
+// stampLayout dates each backup file; names sort by time.
+const stampLayout = "2006-01-02T150405"
+
+// kind is one sort of backup file, named prefix<stamp>suffix.
+type kind struct{ prefix, suffix string }
+
+// kinds are the files one backup writes: the dump and the CIB.
+func (b Backup) kinds() []kind {
+	return []kind{{b.DB + "-", ".dump"}, {"cib-", ".xml.gz"}}
+}
+
+// matches says name is a file of this kind, with a valid stamp: the only
+// names pruning may remove, here or on the peer.
+func (k kind) matches(name string) bool {
+	stamp, ok := strings.CutPrefix(name, k.prefix)
+	if !ok {
+		return false
+	}
+	stamp, ok = strings.CutSuffix(stamp, k.suffix)
+	if !ok {
+		return false
+	}
+	_, err := time.Parse(stampLayout, stamp)
+	return err == nil
+}
+
+// old is the names of this kind in names but the newest keep, oldest first.
+func (k kind) old(names []string, keep int) []string {
+	var ours []string
+	for _, n := range names {
+		if k.matches(n) {
+			ours = append(ours, n)
+		}
+	}
+	if len(ours) <= keep {
+		return nil
+	}
+	slices.Sort(ours)
+	return ours[:len(ours)-keep]
 }
 
 // ErrNotConnected means verification cannot run: it compares the two copies

@@ -1,6 +1,6 @@
 // Package remote installs files on the peer node over ssh, for the node
 // steps whose output both nodes need identical (corosync.conf, the
-// authkey).
+// authkey), and for the backups each node keeps of the other's database.
 //
 // File content travels on ssh's standard input, never in its arguments:
 // the authkey is a secret, and arguments are visible in ps on both ends.
@@ -26,17 +26,13 @@ type SSH struct {
 
 // run runs a shell command on the host. BatchMode makes a missing key or an
 // unknown host key fail at once instead of prompting on a terminal.
-func (s SSH) run(ctx context.Context, r runner.Runner, script string, stdin []byte) (runner.Result, error) {
+func (s SSH) run(ctx context.Context, r runner.Runner, script string, stdin io.Reader) (runner.Result, error) {
 	args := []string{"-o", "BatchMode=yes", "-o", "ConnectTimeout=10"}
 	if s.Config != "" {
 		args = append(args, "-F", s.Config)
 	}
 	args = append(args, "--", s.Host, script)
-	cmd := runner.Cmd{Path: "ssh", Args: args}
-	if stdin != nil {
-		cmd.Stdin = bytes.NewReader(stdin)
-	}
-	res, err := r.Run(ctx, cmd)
+	res, err := r.Run(ctx, runner.Cmd{Path: "ssh", Args: args, Stdin: stdin})
 	if err != nil {
 		return res, fmt.Errorf("ssh %s: %w", s.Host, err)
 	}
@@ -55,13 +51,63 @@ func (s SSH) Install(ctx context.Context, r runner.Runner, path string, data []b
 	if bytes.Equal(old.Stdout, data) {
 		return false, nil
 	}
-	tmp := quote(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".qvd-ha"))
-	script := fmt.Sprintf("umask 077 && mkdir -p -- %s && cat > %s && chmod %04o %s && mv -f -- %s %s",
-		quote(filepath.Dir(path)), tmp, perm.Perm(), tmp, tmp, q)
-	if _, err := s.run(ctx, r, script, data); err != nil {
-		return false, fmt.Errorf("write %s:%s: %w", s.Host, path, err)
+	if err := s.Put(ctx, r, path, bytes.NewReader(data), perm); err != nil {
+		return false, err
 	}
 	return true, nil
+}
+
+// Put writes what src holds to path on the host with mode perm, through a
+// temporary name in the same directory and a rename, so that the host never
+// has a partial file under path. src is ssh's standard input as it is: an
+// *os.File goes to ssh as its descriptor, so a database dump streams from
+// the disk and is never held in this process's memory.
+func (s SSH) Put(ctx context.Context, r runner.Runner, path string, src io.Reader, perm os.FileMode) error {
+	tmp := quote(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".qvd-ha"))
+	script := fmt.Sprintf("umask 077 && mkdir -p -- %s && cat > %s && chmod %04o %s && mv -f -- %s %s",
+		quote(filepath.Dir(path)), tmp, perm.Perm(), tmp, tmp, quote(path))
+	if _, err := s.run(ctx, r, script, src); err != nil {
+		return fmt.Errorf("write %s:%s: %w", s.Host, path, err)
+	}
+	return nil
+}
+
+// List is the names of the regular files in dir on the host; a missing dir
+// holds none.
+func (s SSH) List(ctx context.Context, r runner.Runner, dir string) ([]string, error) {
+	// One name a line: a name holding a newline comes out as two that
+	// match no backup's name, so the caller leaves them alone.
+	res, err := s.run(ctx, r, fmt.Sprintf("test ! -d %s || find %s -mindepth 1 -maxdepth 1 -type f -printf '%%f\\n'",
+		quote(dir), quote(dir)), nil)
+	if err != nil {
+		return nil, fmt.Errorf("list %s:%s: %w", s.Host, dir, err)
+	}
+	var names []string
+	for _, n := range strings.Split(string(res.Stdout), "\n") {
+		if n != "" {
+			names = append(names, n)
+		}
+	}
+	return names, nil
+}
+
+// Remove removes the named files from dir on the host, and nothing else:
+// each name is one quoted word, no pattern.
+func (s SSH) Remove(ctx context.Context, r runner.Runner, dir string, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		if n != filepath.Base(n) || n == "." || n == ".." {
+			return fmt.Errorf("remove %s:%s: %q is not a file name in it", s.Host, dir, n)
+		}
+		quoted[i] = quote(n)
+	}
+	if _, err := s.run(ctx, r, "cd -- "+quote(dir)+" && rm -f -- "+strings.Join(quoted, " "), nil); err != nil {
+		return fmt.Errorf("remove from %s:%s: %w", s.Host, dir, err)
+	}
+	return nil
 }
 
 // File is one file for the host: where, what and with which mode.
