@@ -23,10 +23,10 @@ func newApp(stdout, stderr io.Writer, d deps) *cli.App {
 		Version:   version,
 		Writer:    stdout,
 		ErrWriter: stderr,
-		Description: "qvd-ha answers the questions of a running two-node cluster from either node. It reads the " +
+		Description: manDescription("qvd-ha answers the questions of a running two-node cluster from either node. It reads the " +
 			"configuration qvd-ha-bootstrap set the cluster up from (" + DefaultConfig + ").\n\n" +
 			"Exit status (status): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, as monitoring plugins; " +
-			"3 as well when the command cannot run (a bad option or configuration).",
+			"3 as well when the command cannot run (a bad option or configuration)."),
 		HideHelpCommand: true,
 		// bash completion: the script of the hidden completion command asks
 		// the program for its commands and options.
