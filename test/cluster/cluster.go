@@ -81,6 +81,9 @@ func Create(ctx context.Context, name, dir string, o Options) (*Cluster, error) 
 	if err := c.net.create(); err != nil {
 		return c, err
 	}
+	if err := c.net.serveTime(dir); err != nil {
+		return c, err
+	}
 	for _, n := range c.Nodes {
 		n.watch, n.mountPoint = o.Watch, o.MountPoint
 		if err := ip("netns", "add", n.NS); err != nil {

@@ -3,7 +3,10 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -87,7 +90,48 @@ func (n network) cut(tag, dev string, down bool) error {
 	return ip("-n", n.switchNS(), "link", "set", tag+"-"+dev, state)
 }
 
+// routerChrony is the router's chronyd: the site's time server for the
+// nodes. -x: it never sets the clock, which is the host's and every
+// namespace's; "local" makes it a source although it follows none, as a
+// site's NTP server that lost its upstream still serves. No command socket:
+// /run is the host's in the switch namespace.
+const routerChrony = `local stratum 8
+allow
+driftfile %[1]s/drift
+pidfile %[1]s/chronyd.pid
+bindcmdaddress /
+cmdport 0
+`
+
+// serveTime starts the router's chronyd, its files in dir.
+func (n network) serveTime(dir string) error {
+	dir = filepath.Join(dir, "router-chrony")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("router's chronyd: %w", err)
+	}
+	if out, err := exec.Command("chown", "_chrony:_chrony", dir).CombinedOutput(); err != nil {
+		return fmt.Errorf("router's chronyd: chown %s: %v: %s", dir, err, out)
+	}
+	conf := filepath.Join(dir, "chrony.conf")
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf(routerChrony, dir)), 0o644); err != nil {
+		return fmt.Errorf("router's chronyd: %w", err)
+	}
+	// chronyd forks into the background once it serves.
+	return ip("netns", "exec", n.switchNS(), "chronyd", "-x", "-f", conf, "-l", filepath.Join(dir, "chronyd.log"))
+}
+
 func (n network) destroy() {
 	_ = ip("netns", "del", n.clientNS())
+	// The router's chronyd is the switch namespace's only process; it
+	// would keep the namespace alive after its name is gone.
+	if out, err := exec.Command("ip", "netns", "pids", n.switchNS()).Output(); err == nil {
+		for _, f := range strings.Fields(string(out)) {
+			if pid, err := strconv.Atoi(f); err == nil {
+				if p, err := os.FindProcess(pid); err == nil {
+					_ = p.Kill()
+				}
+			}
+		}
+	}
 	_ = ip("netns", "del", n.switchNS())
 }

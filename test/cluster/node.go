@@ -58,6 +58,9 @@ mountpoint -q {{.Dir}}/host-libvirt && mount --bind {{.Dir}}/host-libvirt /run/l
 hostname {{.Name}}
 # What systemd-tmpfiles does at boot for PostgreSQL's socket directory.
 install -d -o postgres -g postgres -m 2775 /run/postgresql
+# The node's clock service, synchronised to the router: -x never sets the
+# clock (the host's, shared by every node); its socket in the private /run.
+chronyd -x -f {{.Dir}}/chrony.conf -l {{.Dir}}/chrony/chronyd.log
 {{if .Watch}}{{.Watch}} --log {{.Dir}}/events.log --mountpoint {{.MountPoint}} >>{{.Dir}}/nodewatch.log 2>&1 &
 {{end -}}
 corosync -f >>/var/log/corosync/stdout.log 2>&1 &
@@ -159,6 +162,9 @@ func (n *Node) prepare(corosyncConf, authkey []byte) error {
 	if err := os.MkdirAll(filepath.Join(n.Dir, "host-libvirt"), 0o755); err != nil {
 		return err
 	}
+	if err := n.prepareClock(); err != nil {
+		return err
+	}
 	if err := os.WriteFile(filepath.Join(n.Dir, "etc/corosync/corosync.conf"), corosyncConf, 0o644); err != nil {
 		return err
 	}
@@ -180,6 +186,22 @@ func (n *Node) prepare(corosyncConf, authkey []byte) error {
 		return err
 	}
 	return os.WriteFile(n.powerPath(), script.Bytes(), 0o755)
+}
+
+// prepareClock writes the node's chrony configuration: the router as its
+// only server, iburst so that it is synchronised seconds after a boot, and
+// the drift file in a directory of chronyd's user (/var/lib/chrony's
+// role).
+func (n *Node) prepareClock() error {
+	dir := filepath.Join(n.Dir, "chrony")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("node %s: %w", n.Name, err)
+	}
+	if out, err := exec.Command("chown", "_chrony:_chrony", dir).CombinedOutput(); err != nil {
+		return fmt.Errorf("chown %s: %v: %s", dir, err, out)
+	}
+	conf := fmt.Sprintf("server %s iburst\ndriftfile %s\n", RouterIP, filepath.Join(dir, "drift"))
+	return os.WriteFile(filepath.Join(n.Dir, "chrony.conf"), []byte(conf), 0o644)
 }
 
 // Boot switches the node on: node-init becomes PID 1 of new mount, UTS and

@@ -42,6 +42,7 @@ var dynamic = map[string][]string{
 	"fence/xenapi.TestPasswordScriptAndArgv":         {},
 	"fence/xenapi.TestMetadata":                      {},
 	"test/cluster.bootstrap":                         {},
+	"test/cluster.QVDHA":                             {}, // the harness's qvd-ha, inside a node
 	"test/cluster.power":                             {}, // the node's power switch, written by the harness
 	"test/gobuild.Static":                            {"go"},
 	"test/pgtest.Run":                                {"initdb", "pg_ctl"},
@@ -52,8 +53,9 @@ var dynamic = map[string][]string{
 // through names what a site runs inside another program (nsenter, ip netns
 // exec, chroot, sh -c): the scan sees only the outer one.
 var through = map[string][]string{
-	"test/cluster.power":      {"corosync", "pacemakerd"}, // node-init
-	"test/cluster.Exec":       {"corosync-cfgtool", "crm", "crm_mon", "pacemakerd", "pgrep", "pkill"},
+	"test/cluster.power":      {"corosync", "pacemakerd", "chronyd"}, // node-init
+	"test/cluster.ip":         {"chronyd"},                           // the router's, in the switch namespace
+	"test/cluster.Exec":       {"corosync-cfgtool", "crm", "crm_mon", "pacemakerd", "pgrep", "pkill", "stonith_admin"},
 	"test/cluster/demo.query": {"psql"},
 	"internal/pcmk.fencer":    {"corosync", "corosync-cfgtool", "/usr/lib/pacemaker/pacemaker-fenced", "fence_dummy", "mount", "hostname", "ip"},
 }
