@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -345,33 +342,4 @@ func aboutMinor(line string, minors []int) bool {
 		}
 	}
 	return false
-}
-
-// newestBackup finds the newest <db>-<time>.dump the backup command wrote
-// (its names sort by time). No directory is no backup, not an error.
-func newestBackup(dir, db string) (*Backup, error) {
-	b := &Backup{Dir: dir}
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return b, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("backups: %w", err)
-	}
-	for _, e := range entries {
-		n := e.Name()
-		if e.Type().IsRegular() && strings.HasPrefix(n, db+"-") && strings.HasSuffix(n, ".dump") && n > b.Newest {
-			b.Newest = n
-		}
-	}
-	if b.Newest == "" {
-		return b, nil
-	}
-	info, err := os.Stat(filepath.Join(dir, b.Newest))
-	if err != nil {
-		return nil, fmt.Errorf("backups: %w", err)
-	}
-	at := info.ModTime().UTC()
-	b.At = &at
-	return b, nil
 }

@@ -65,7 +65,9 @@
 //	drbd_verify             the kernel log's last online verify: {found, out_of_sync_blocks (4 KiB), message}
 //	database                on the node running it only: {monitor_age_s: now() - pacemaker_monitor.last_update,
 //	                        by the database's clock}
-//	backup                  this node's backup directory: {dir, newest: file name, at: its mtime}
+//	backup                  this node's backup directory: {dir, newest: file name, at: its mtime,
+//	                        peer_copy: DIR/peer-copy, this node's last copy to the other node, absent if none:
+//	                        {peer, copied: dump, copied_at, failed: dump, failed_at, error: the last run's failure}}
 //	clock                   chronyc tracking: {synchronised, warnings[]}
 //	errors[]                {source: pacemaker|cib|fencing|corosync|drbd|kernel-log|database|backup, error}
 package status

@@ -152,13 +152,7 @@ func Evaluate(r *Report, th Thresholds) []Problem {
 		}
 	}
 	if b := r.Backup; b != nil {
-		switch {
-		case b.At == nil:
-			add(Warning, "no database backup in %s on %s: qvd-ha-bootstrap timers on both nodes, or run qvd-ha-bootstrap backup", b.Dir, r.Node)
-		case r.Time.Sub(*b.At) > th.BackupAge:
-			add(Warning, "the newest backup on %s, %s, is %s old: check systemctl status qvd-ha-backup.timer qvd-ha-backup.service",
-				r.Node, b.Newest, r.Time.Sub(*b.At).Round(time.Hour))
-		}
+		evalBackup(b, r, th, add)
 	}
 	if c := r.Clock; c != nil {
 		for _, w := range c.Warnings {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/qvd-ha/qvd-ha/bootstrap/maintenance"
 )
 
 var now = time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
@@ -109,6 +111,23 @@ func TestEvaluate(t *testing.T) {
 			[]string{"the newest backup on qvddb1, qvddb-2026-12-07T030012.dump, is 50h0m0s old"}},
 		{"no backup", func(r *Report) { r.Backup = &Backup{Dir: "/var/backup/qvd-ha"} }, Warning,
 			[]string{"no database backup in /var/backup/qvd-ha on qvddb1"}},
+		{"newest backup copied to the other node", func(r *Report) {
+			r.Backup.PeerCopy = &maintenance.PeerCopy{Peer: "root@qvddb2", Copied: r.Backup.Newest, CopiedAt: ago(9 * time.Hour)}
+		}, OK, nil},
+		{"newest backup not copied", func(r *Report) {
+			r.Backup.PeerCopy = &maintenance.PeerCopy{Peer: "root@qvddb2", Copied: "qvddb-2026-12-05T030007.dump", CopiedAt: ago(57 * time.Hour),
+				Failed: r.Backup.Newest, FailedAt: ago(9 * time.Hour), Error: "ssh root@qvddb2: Host key verification failed."}
+		}, Warning, []string{"the newest backup on qvddb1, qvddb-2026-12-07T030012.dump, is not on the other node (its newest from here is qvddb-2026-12-05T030007.dump, 57h0m0s old) … copying it to root@qvddb2 failed: ssh root@qvddb2: Host key verification failed. … ssh -o BatchMode=yes root@qvddb2 true"}},
+		{"never copied", func(r *Report) {
+			r.Backup.PeerCopy = &maintenance.PeerCopy{Peer: "root@qvddb2", Failed: r.Backup.Newest, FailedAt: ago(9 * time.Hour), Error: "no route to host"}
+		}, Warning, []string{"is not on the other node (it never received one from here): copying it to root@qvddb2 failed: no route to host"}},
+		{"old and not copied", func(r *Report) {
+			r.Backup.At = ago(50 * time.Hour)
+			r.Backup.PeerCopy = &maintenance.PeerCopy{Peer: "root@qvddb2", Failed: r.Backup.Newest, FailedAt: ago(50 * time.Hour), Error: "no route to host"}
+		}, Warning, []string{"is 50h0m0s old", "is not on the other node"}},
+		{"a failed copy, since then a newer backup copied here from the other node", func(r *Report) {
+			r.Backup.PeerCopy = &maintenance.PeerCopy{Peer: "root@qvddb2", Failed: "qvddb-2026-12-01T030000.dump", FailedAt: ago(6 * 24 * time.Hour), Error: "no route to host"}
+		}, OK, nil},
 		{"failed action with expiry", func(r *Report) {
 			r.Cluster.Failures = []Failure{{Resource: "p_postgres", Node: "qvddb1", FailCount: 1, Threshold: 2,
 				LastFailure: ago(time.Minute), Expires: ago(-2 * time.Minute), Operation: "p_postgres_monitor_10000", Reason: "no write"}}

@@ -3,6 +3,7 @@ package status
 import (
 	"time"
 
+	"github.com/qvd-ha/qvd-ha/bootstrap/maintenance"
 	"github.com/qvd-ha/qvd-ha/internal/drbdstate"
 )
 
@@ -159,13 +160,18 @@ type DatabaseWrites struct {
 	MonitorAge float64 `json:"monitor_age_s"`
 }
 
-// Backup is the newest database dump in this node's backup directory.
+// Backup is the newest database dump in this node's backup directory,
+// made here or copied from the other node.
 type Backup struct {
 	Dir string `json:"dir"`
 	// Newest is the file name, "" when there is none; At its
 	// modification time.
 	Newest string     `json:"newest,omitempty"`
 	At     *time.Time `json:"at,omitempty"`
+	// PeerCopy is what this node's backup job recorded of its last copy
+	// to the other node (maintenance.PeerCopyFile); nil if it never made
+	// one.
+	PeerCopy *maintenance.PeerCopy `json:"peer_copy,omitempty"`
 }
 
 // Verify is the last DRBD online verification the kernel log still holds
