@@ -67,11 +67,21 @@ func Collect(ctx context.Context, src Sources) *Report {
 		defer mu.Unlock()
 		r.Errors = append(r.Errors, SourceError{Source: source, Error: err.Error()})
 	}
+	took := func(source string, since time.Time) {
+		d := time.Since(since)
+		mu.Lock()
+		defer mu.Unlock()
+		r.Sources = append(r.Sources, SourceTime{Source: source, Millis: float64(d.Microseconds()) / 1000})
+	}
 	var wg sync.WaitGroup
-	// Each job fills its own fields of r; fail is the only shared write.
-	jobs := []func(context.Context){
-		func(ctx context.Context) { collectCluster(ctx, src, r, fail) },
-		func(ctx context.Context) {
+	// Each job fills its own fields of r; fail and took are the only
+	// shared writes.
+	jobs := []struct {
+		source string
+		run    func(context.Context)
+	}{
+		{"pacemaker", func(ctx context.Context) { collectCluster(ctx, src, r, fail, took) }},
+		{"cib", func(ctx context.Context) {
 			cfg, err := src.Pacemaker.Configuration(ctx)
 			if err != nil {
 				fail("cib", err)
@@ -79,44 +89,45 @@ func Collect(ctx context.Context, src Sources) *Report {
 			}
 			r.Constraints = leftOver(cfg.Locations)
 			r.FailureTimeout = cfg.FailureTimeout.Seconds()
-		},
-		func(ctx context.Context) {
+		}},
+		{"fencing", func(ctx context.Context) {
 			events, err := src.Pacemaker.FenceHistory(ctx, "*")
 			if err != nil {
 				fail("fencing", err)
 				return
 			}
 			r.Fencing = fenceEvents(events)
-		},
-		func(ctx context.Context) {
+		}},
+		{"corosync", func(ctx context.Context) {
 			links, err := collectLinks(ctx, src)
 			if err != nil {
 				fail("corosync", err)
 				return
 			}
 			r.Links = links
-		},
-		func(ctx context.Context) { collectDRBD(ctx, src, r, fail) },
-		func(context.Context) {
+		}},
+		{"drbd", func(ctx context.Context) { collectDRBD(ctx, src, r, fail) }},
+		{"backup", func(context.Context) {
 			b, err := newestBackup(src.BackupDir, src.Config.DBName)
 			if err != nil {
 				fail("backup", err)
 				return
 			}
 			r.Backup = b
-		},
-		func(ctx context.Context) {
+		}},
+		{"clock", func(ctx context.Context) {
 			w := timesync.Check(ctx, src.Run)
 			r.Clock = &Clock{Synchronised: len(w) == 0, Warnings: w}
-		},
+		}},
 	}
 	for _, job := range jobs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer took(job.source, time.Now())
 			ctx, cancel := context.WithTimeout(ctx, src.Timeout)
 			defer cancel()
-			job(ctx)
+			job.run(ctx)
 		}()
 	}
 	wg.Wait()
@@ -124,12 +135,14 @@ func Collect(ctx context.Context, src Sources) *Report {
 	// Sorted, not in the order the parallel sources finished, so that two
 	// runs compare.
 	slices.SortFunc(r.Errors, func(a, b SourceError) int { return strings.Compare(a.Source, b.Source) })
+	slices.SortFunc(r.Sources, func(a, b SourceTime) int { return strings.Compare(a.Source, b.Source) })
 	return r
 }
 
 // collectCluster reads crm_mon and, where the database runs on this node,
-// the database's own view.
-func collectCluster(ctx context.Context, src Sources, r *Report, fail func(string, error)) {
+// the database's own view (timed on its own: it is the one source that
+// waits on another).
+func collectCluster(ctx context.Context, src Sources, r *Report, fail func(string, error), took func(string, time.Time)) {
 	s, err := src.Pacemaker.Status(ctx)
 	if err != nil {
 		fail("pacemaker", err)
@@ -163,7 +176,9 @@ func collectCluster(ctx context.Context, src Sources, r *Report, fail func(strin
 		if n != src.Node || src.Database == nil {
 			continue
 		}
+		start := time.Now()
 		age, err := src.Database.MonitorAge(ctx)
+		took("database", start)
 		if err != nil {
 			fail("database", err)
 			return

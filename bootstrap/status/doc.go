@@ -61,13 +61,21 @@
 //	links[]                 corosync-cfgtool -s on this node: {id, addr, peers[]: {nodeid, name, status, connected}}
 //	drbd                    drbdsetup events2 --now --statistics: {resource, up, role, peer_role, connection,
 //	                        volumes[]: {minor, disk, peer_disk, replication, sync_done_percent,
-//	                        out_of_sync_kib: -1 unknown}, split_brain: the kernel's message}
-//	drbd_verify             the kernel log's last online verify: {found, out_of_sync_blocks (4 KiB), message}
+//	                        out_of_sync_kib: -1 unknown}, split_brain: the kernel's message};
+//	                        absent with storage "shared" (no DRBD: the disk itself is shared)
+//	drbd_verify             the kernel log's last online verify: {found, out_of_sync_blocks (4 KiB), message};
+//	                        absent with storage "shared"
 //	database                on the node running it only: {monitor_age_s: now() - pacemaker_monitor.last_update,
-//	                        by the database's clock}
+//	                        by the database's clock}; PostgreSQL runs only where its filesystem is
+//	                        mounted, and status reads it over that node's local socket as root (peer
+//	                        authentication): the passive node has no server to ask and no password to
+//	                        ask the other's through the floating IP
 //	backup                  this node's backup directory: {dir, newest: file name, at: its mtime,
 //	                        peer_copy: DIR/peer-copy, this node's last copy to the other node, absent if none:
 //	                        {peer, copied: dump, copied_at, failed: dump, failed_at, error: the last run's failure}}
 //	clock                   chronyc tracking: {synchronised, warnings[]}
 //	errors[]                {source: pacemaker|cib|fencing|corosync|drbd|kernel-log|database|backup, error}
+//	sources[]               {source: pacemaker|cib|fencing|corosync|drbd|backup|clock|database, ms}: how long
+//	                        each source took, failed or not; they run in parallel, so the slowest is
+//	                        the wall time (pacemaker's includes database's, read after crm_mon)
 package status

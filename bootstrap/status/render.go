@@ -178,6 +178,7 @@ func JSON(w io.Writer, r *Report, problems []Problem) error {
 	c.Fencing = orEmpty(c.Fencing)
 	c.Links = orEmpty(c.Links)
 	c.Errors = orEmpty(c.Errors)
+	c.Sources = orEmpty(c.Sources)
 	if c.Cluster != nil {
 		cl := *c.Cluster
 		cl.Nodes, cl.DatabaseOn, cl.Failures = orEmpty(cl.Nodes), orEmpty(cl.DatabaseOn), orEmpty(cl.Failures)

@@ -32,6 +32,9 @@ type Report struct {
 	Clock          *Clock          `json:"clock,omitempty"`
 
 	Errors []SourceError `json:"errors"`
+	// Sources is how long each source took: where status's time goes
+	// (they run in parallel; the slowest one is the wall time).
+	Sources []SourceTime `json:"sources"`
 }
 
 // Cluster is Pacemaker's view (crm_mon).
@@ -194,6 +197,12 @@ type Clock struct {
 type SourceError struct {
 	Source string `json:"source"` // pacemaker, cib, fencing, corosync, drbd, kernel-log, database, backup, clock
 	Error  string `json:"error"`
+}
+
+// SourceTime is how long reading one source took, failed or not.
+type SourceTime struct {
+	Source string  `json:"source"`
+	Millis float64 `json:"ms"`
 }
 
 // drbdReport turns drbdstate's Resource into the report's form.
