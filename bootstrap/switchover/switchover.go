@@ -292,7 +292,10 @@ func (s *Switch) wait(ctx context.Context, to string, l *timeline) error {
 		st, err := s.Pacemaker.Status(ctx)
 		switch {
 		case err != nil:
-			last = err.Error()
+			// A read cut short by the end of the wait says nothing.
+			if ctx.Err() == nil {
+				last = err.Error()
+			}
 		case groupOn(st, to):
 			if seen.IsZero() {
 				seen = s.Now()
