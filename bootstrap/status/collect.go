@@ -89,6 +89,7 @@ func Collect(ctx context.Context, src Sources) *Report {
 			}
 			r.Constraints = leftOver(cfg.Locations)
 			r.FailureTimeout = cfg.FailureTimeout.Seconds()
+			r.failureTimeouts = cfg.ResourceFailureTimeouts
 		}},
 		{"fencing", func(ctx context.Context) {
 			events, err := src.Pacemaker.FenceHistory(ctx, "*")
@@ -212,14 +213,22 @@ func failures(s *pcmk.Status) []Failure {
 	return out
 }
 
-// expire sets each failure's expiry from the report's failure-timeout.
+// expire sets each failure's expiry from its resource's failure-timeout:
+// the resource's own (or its group's or clone's) if it has one, else
+// rsc_defaults'.
 func (r *Report) expire() {
-	if r.Cluster == nil || r.FailureTimeout <= 0 {
+	if r.Cluster == nil {
 		return
 	}
 	for i, f := range r.Cluster.Failures {
-		if f.LastFailure != nil {
-			at := f.LastFailure.Add(time.Duration(r.FailureTimeout * float64(time.Second)))
+		timeout := time.Duration(r.FailureTimeout * float64(time.Second))
+		// A clone's instances are <id>:<n> in the history.
+		id, _, _ := strings.Cut(f.Resource, ":")
+		if own, ok := r.failureTimeouts[id]; ok {
+			timeout = own
+		}
+		if f.LastFailure != nil && timeout > 0 {
+			at := f.LastFailure.Add(timeout)
 			r.Cluster.Failures[i].Expires = &at
 		}
 	}

@@ -194,6 +194,34 @@ func TestCollect(t *testing.T) {
 	}
 }
 
+// A resource's own failure-timeout wins over rsc_defaults' (0: never
+// forgotten).
+func TestExpireResourceFailureTimeout(t *testing.T) {
+	last := time.Date(2026, 12, 6, 22, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		resource string
+		want     time.Duration // after the failure; 0 for no expiry
+	}{
+		{"p_postgres", 30 * time.Second},
+		{"p_ping:1", time.Hour},
+		{"p_fs_postgres", 3 * time.Minute},
+		{"p_mailto", 0},
+	} {
+		t.Run(tc.resource, func(t *testing.T) {
+			r := &Report{FailureTimeout: 180, Cluster: &Cluster{Failures: []Failure{{Resource: tc.resource, LastFailure: &last}}},
+				failureTimeouts: map[string]time.Duration{"p_postgres": 30 * time.Second, "p_ping": time.Hour, "p_mailto": 0}}
+			r.expire()
+			got := r.Cluster.Failures[0].Expires
+			switch {
+			case tc.want == 0 && got != nil:
+				t.Errorf("expires %v, want never", got)
+			case tc.want != 0 && (got == nil || !got.Equal(last.Add(tc.want))):
+				t.Errorf("expires %v, want %v", got, last.Add(tc.want))
+			}
+		})
+	}
+}
+
 func TestLastVerify(t *testing.T) {
 	log := []string{
 		"block drbd0: Online verify found 3 4k block out of sync!",

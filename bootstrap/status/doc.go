@@ -52,7 +52,9 @@
 //	  since                 when it last started there (its start's last-rc-change)
 //	  ping_configured       the ping clone exists, so a node's ping matters
 //	  failures[]            {resource, node, fail_count, migration_threshold, last_failure,
-//	                        expires: last_failure + failure-timeout, operation, reason: the agent's exit reason}
+//	                        expires: last_failure + the resource's own failure-timeout
+//	                        (or its group's or clone's), else failure_timeout_s; absent when that is 0,
+//	                        operation, reason: the agent's exit reason}
 //	constraints[]           location constraints left behind, {id, kind: move (cli-prefer-*),
 //	                        ban (cli-ban-*), drbd-fence (drbd-fence-by-handler-*), resource, node, score}
 //	failure_timeout_s       rsc_defaults' failure-timeout, 0 when unset

@@ -35,6 +35,10 @@ type Report struct {
 	// Sources is how long each source took: where status's time goes
 	// (they run in parallel; the slowest one is the wall time).
 	Sources []SourceTime `json:"sources"`
+
+	// failureTimeouts are the resources' own failure-timeouts, which win
+	// over FailureTimeout for their failures' expiry.
+	failureTimeouts map[string]time.Duration
 }
 
 // Cluster is Pacemaker's view (crm_mon).

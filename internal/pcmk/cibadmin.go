@@ -125,6 +125,51 @@ type Configuration struct {
 	// FailureTimeout is rsc_defaults' failure-timeout; 0 when unset, and
 	// then failures are never forgotten on their own.
 	FailureTimeout time.Duration
+	// ResourceFailureTimeouts are the primitives whose own meta
+	// failure-timeout, or their group's or clone's, overrides
+	// rsc_defaults' (0: never forgotten), by primitive id.
+	ResourceFailureTimeouts map[string]time.Duration
+}
+
+type nvpair struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+// xmlResource is a primitive, group or clone with its meta attributes and
+// the resources it holds.
+type xmlResource struct {
+	ID         string        `xml:"id,attr"`
+	Meta       []nvpair      `xml:"meta_attributes>nvpair"`
+	Primitives []xmlResource `xml:"primitive"`
+	Groups     []xmlResource `xml:"group"`
+}
+
+// failureTimeouts walks r's primitives; inherited is the nearest
+// enclosing resource's failure-timeout, nil when none set one.
+func failureTimeouts(r xmlResource, inherited *time.Duration, out map[string]time.Duration) error {
+	for _, nv := range r.Meta {
+		if nv.Name != "failure-timeout" {
+			continue
+		}
+		d, err := ParseInterval(nv.Value)
+		if err != nil {
+			return fmt.Errorf("%s: failure-timeout: %w", r.ID, err)
+		}
+		inherited = &d
+	}
+	if len(r.Primitives) == 0 && len(r.Groups) == 0 {
+		if inherited != nil {
+			out[r.ID] = *inherited
+		}
+		return nil
+	}
+	for _, sub := range append(r.Primitives, r.Groups...) {
+		if err := failureTimeouts(sub, inherited, out); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Configuration reads the configuration section (cibadmin --query --scope
@@ -141,10 +186,12 @@ func (p Tools) Configuration(ctx context.Context) (*Configuration, error) {
 func ParseConfiguration(out []byte) (*Configuration, error) {
 	var doc struct {
 		Locations []LocationConstraint `xml:"constraints>rsc_location"`
-		Defaults  []struct {
-			Name  string `xml:"name,attr"`
-			Value string `xml:"value,attr"`
-		} `xml:"rsc_defaults>meta_attributes>nvpair"`
+		Defaults  []nvpair             `xml:"rsc_defaults>meta_attributes>nvpair"`
+		Resources struct {
+			xmlResource
+			Clones  []xmlResource `xml:"clone"`
+			Masters []xmlResource `xml:"master"`
+		} `xml:"resources"`
 	}
 	if err := xml.Unmarshal(out, &doc); err != nil {
 		return nil, fmt.Errorf("configuration section: %w", err)
@@ -159,6 +206,12 @@ func ParseConfiguration(out []byte) (*Configuration, error) {
 			return nil, fmt.Errorf("configuration section: failure-timeout: %w", err)
 		}
 		c.FailureTimeout = d
+	}
+	c.ResourceFailureTimeouts = map[string]time.Duration{}
+	res := doc.Resources
+	top := xmlResource{Primitives: res.Primitives, Groups: append(append(res.Groups, res.Clones...), res.Masters...)}
+	if err := failureTimeouts(top, nil, c.ResourceFailureTimeouts); err != nil {
+		return nil, fmt.Errorf("configuration section: %w", err)
 	}
 	return c, nil
 }

@@ -1,6 +1,7 @@
 package pcmk
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -208,6 +209,33 @@ func TestParseConfiguration(t *testing.T) {
 	}
 	if want := []string{"l_fence_qvddb1", "l_fence_qvddb2", "l_ms_drbd_postgres_on_ping", "l_prefer_qvddb1"}; !slices.Equal(ids, want) {
 		t.Errorf("locations %v, want %v", ids, want)
+	}
+}
+
+// A resource's own failure-timeout, or its group's or clone's, wins over
+// rsc_defaults' for its failures.
+func TestParseConfigurationResourceFailureTimeouts(t *testing.T) {
+	meta := func(v string) string {
+		return `<meta_attributes id="m"><nvpair id="n" name="failure-timeout" value="` + v + `"/></meta_attributes>`
+	}
+	conf := `<configuration><resources>
+		<primitive id="p_plain"/>
+		<primitive id="p_own">` + meta("30s") + `</primitive>
+		<group id="g">` + meta("2min") + `<primitive id="p_in_group"/><primitive id="p_own_in_group">` + meta("0") + `</primitive></group>
+		<clone id="c">` + meta("1h") + `<group id="g2"><primitive id="p_in_cloned_group"/></group></clone>
+		<clone id="c2"><primitive id="p_cloned"/></clone>
+	</resources><rsc_defaults><meta_attributes id="d">` + `<nvpair id="dn" name="failure-timeout" value="3min"/></meta_attributes></rsc_defaults></configuration>`
+	c, err := ParseConfiguration([]byte(conf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]time.Duration{"p_own": 30 * time.Second, "p_in_group": 2 * time.Minute, "p_own_in_group": 0,
+		"p_in_cloned_group": time.Hour}
+	if !maps.Equal(c.ResourceFailureTimeouts, want) || c.FailureTimeout != 3*time.Minute {
+		t.Errorf("failure-timeouts %v (defaults %v), want %v (defaults 3m)", c.ResourceFailureTimeouts, c.FailureTimeout, want)
+	}
+	if _, err := ParseConfiguration([]byte(strings.Replace(conf, `value="30s"`, `value="soon"`, 1))); err == nil {
+		t.Error("a failure-timeout that is no interval was accepted")
 	}
 }
 
