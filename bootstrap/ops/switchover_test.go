@@ -16,20 +16,42 @@ import (
 	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
+// calls records the commands a fake ran.
+type calls struct {
+	mu   sync.Mutex
+	cmds []runner.Cmd
+}
+
+// live counts the commands on the live cluster with arg.
+func (c *calls) live(arg string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, cmd := range c.cmds {
+		if !onCopy(cmd) && slices.Contains(cmd.Args, arg) {
+			n++
+		}
+	}
+	return n
+}
+
+func onCopy(cmd runner.Cmd) bool {
+	return slices.ContainsFunc(cmd.Env, func(e string) bool { return strings.HasPrefix(e, "CIB_file=") })
+}
+
 // switchCluster fakes the live cluster switchover reads with captured
 // outputs (crm_mon from crmMon; "" fails as with the stack down) and a
 // cluster that never carries out a move. Commands on a copy of the CIB
-// (CIB_file, the dry run) run the real tools. calls records every command.
-func switchCluster(t *testing.T, crmMon string, calls *[]runner.Cmd) runner.Runner {
+// (CIB_file, the dry run) run the real tools.
+func switchCluster(t *testing.T, crmMon string, rec *calls) runner.Runner {
 	t.Helper()
 	pcmkData := "../../internal/pcmk/testdata/"
 	cib := read(t, pcmkData+"cib-running.xml")
-	var mu sync.Mutex
 	return runner.Func(func(ctx context.Context, cmd runner.Cmd) (runner.Result, error) {
-		mu.Lock()
-		*calls = append(*calls, cmd)
-		mu.Unlock()
-		if slices.ContainsFunc(cmd.Env, func(e string) bool { return strings.HasPrefix(e, "CIB_file=") }) {
+		rec.mu.Lock()
+		rec.cmds = append(rec.cmds, cmd)
+		rec.mu.Unlock()
+		if onCopy(cmd) {
 			return runner.Exec{}.Run(ctx, cmd)
 		}
 		switch filepath.Base(cmd.Path) {
@@ -50,11 +72,18 @@ func switchCluster(t *testing.T, crmMon string, calls *[]runner.Cmd) runner.Runn
 	})
 }
 
-// downProbe is a database that never writes: the move never completes.
-type downProbe struct{}
+// stuckProbe writes until a move has been asked for, and never after:
+// the move never completes.
+type stuckProbe struct{ rec *calls }
 
-func (downProbe) Write(context.Context) error { return errors.New("connection refused") }
-func (downProbe) Close()                      {}
+func (p stuckProbe) Write(context.Context) error {
+	if p.rec.live("--move") > 0 {
+		return errors.New("connection refused")
+	}
+	return nil
+}
+
+func (stuckProbe) Close() {}
 
 func TestSwitchoverCommand(t *testing.T) {
 	conf := filepath.Join(t.TempDir(), "bootstrap.conf")
@@ -89,8 +118,8 @@ func TestSwitchoverCommand(t *testing.T) {
 			if cfg == "" {
 				cfg = conf
 			}
-			var calls []runner.Cmd
-			d := deps{run: switchCluster(t, tt.crmMon, &calls), writeProbe: func(*config.Config) (switchover.Probe, error) { return downProbe{}, nil }}
+			rec := &calls{}
+			d := deps{run: switchCluster(t, tt.crmMon, rec), writeProbe: func(*config.Config) (switchover.Probe, error) { return stuckProbe{rec}, nil }}
 			var stdout, stderr bytes.Buffer
 			args := append([]string{"qvd-ha", "--config", cfg, "switchover", "--node", "qvddb1"}, tt.args...)
 			code := run(context.Background(), args, &stdout, &stderr, d)
@@ -98,16 +127,7 @@ func TestSwitchoverCommand(t *testing.T) {
 				t.Errorf("exit %d, want %d with %q in stdout and %q in stderr\nstdout:\n%s\nstderr:\n%s",
 					code, tt.code, tt.out, tt.errOut, stdout.String(), stderr.String())
 			}
-			var moves, clears int
-			for _, c := range calls {
-				live := !slices.ContainsFunc(c.Env, func(e string) bool { return strings.HasPrefix(e, "CIB_file=") })
-				if live && slices.Contains(c.Args, "--move") {
-					moves++
-				}
-				if live && slices.Contains(c.Args, "--clear") {
-					clears++
-				}
-			}
+			moves, clears := rec.live("--move"), rec.live("--clear")
 			if want := map[bool]int{true: 1}[tt.moved]; moves != want || clears != want {
 				t.Errorf("%d moves and %d clears on the live cluster, want %d of each", moves, clears, want)
 			}

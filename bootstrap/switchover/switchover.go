@@ -226,6 +226,10 @@ func (s *Switch) move(ctx context.Context, from, to string, timeout time.Duratio
 	if err != nil {
 		return err
 	}
+	if err := s.writesNow(ctx, probe); err != nil {
+		probe.Close()
+		return err
+	}
 	start := s.Now()
 	l := &timeline{start: start}
 	pctx, stopProbe := context.WithCancel(ctx)
@@ -278,6 +282,30 @@ func (s *Switch) move(ctx context.Context, from, to string, timeout time.Duratio
 		fmt.Fprintf(s.Out, "the database writes on %s: no write attempt failed (every %s), total %s\n", to, s.ProbeEvery, total.Round(time.Millisecond))
 	}
 	return nil
+}
+
+// preflightAttempts is how many writes are tried before the move.
+const preflightAttempts = 3
+
+// writesNow checks that the probe writes before anything changes: a probe
+// that cannot (a wrong password, a database already refusing writes) would
+// keep the wait from ever seeing the target write.
+func (s *Switch) writesNow(ctx context.Context, p Probe) error {
+	var err error
+	for i := 0; i < preflightAttempts; i++ {
+		actx, cancel := context.WithTimeout(ctx, s.ProbeTimeout)
+		err = p.Write(actx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(s.ProbeEvery):
+		}
+	}
+	return fmt.Errorf("the database does not take writes through %s before the move, so its move could not be measured; nothing was changed: %w", s.Config.DBIP, err)
 }
 
 // wait polls until the group runs on to alone and a write has succeeded

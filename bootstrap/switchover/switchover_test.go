@@ -179,6 +179,15 @@ func (p probe) Write(context.Context) error {
 
 func (probe) Close() {}
 
+// refusing is a database the probe cannot log in to.
+type refusing struct{}
+
+func (refusing) Write(context.Context) error {
+	return errors.New(`failed SASL auth: FATAL: password authentication failed for user "qvd"`)
+}
+
+func (refusing) Close() {}
+
 func testSwitch(t *testing.T, c *cluster, out *bytes.Buffer) *Switch {
 	t.Helper()
 	cfg := config.Default()
@@ -336,11 +345,15 @@ func TestCannotRun(t *testing.T) {
 		name      string
 		here, to  string
 		noCluster bool
-		want      string
+		// noWrites is a database that refuses the probe's writes before
+		// the move.
+		noWrites bool
+		want     string
 	}{
 		{name: "unknown target", here: "qvddb1", to: "qvddb9", want: `unknown node "qvddb9": the cluster's nodes are qvddb1 and qvddb2`},
 		{name: "unknown node here", here: "laptop", want: `this node, "laptop", is neither qvddb1 nor qvddb2`},
 		{name: "no cluster", here: "qvddb1", noCluster: true, want: "no cluster to switch over (is the cluster stack running on this node? crm cluster start)"},
+		{name: "no writes before the move", here: "qvddb1", noWrites: true, want: "the database does not take writes through 192.0.2.10 before the move, so its move could not be measured; nothing was changed: failed SASL auth"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -349,7 +362,11 @@ func TestCannotRun(t *testing.T) {
 				c.file = filepath.Join(t.TempDir(), "none.xml")
 			}
 			var out bytes.Buffer
-			err := testSwitch(t, c, &out).Run(testContext(t), Request{Here: tt.here, To: tt.to, Timeout: time.Second})
+			sw := testSwitch(t, c, &out)
+			if tt.noWrites {
+				sw.NewProbe = func() (Probe, error) { return refusing{}, nil }
+			}
+			err := sw.Run(testContext(t), Request{Here: tt.here, To: tt.to, Timeout: time.Second})
 			var refused *Refused
 			var failed *Failed
 			if err == nil || errors.As(err, &refused) || errors.As(err, &failed) || !strings.Contains(err.Error(), tt.want) {
