@@ -99,8 +99,9 @@ func TestBackupCopyToPeer(t *testing.T) {
 	lastGood := time.Date(2026, 12, 5, 3, 0, 0, 0, time.UTC)
 	// On the peer: its own older backups and files that are not ours.
 	peerOld := []string{"qvddb-2026-12-01T030000.dump", "qvddb-2026-12-02T030000.dump", "qvddb-2026-12-03T030000.dump",
-		"cib-2026-12-01T030000.xml.gz", "cib-2026-12-03T030000.xml.gz"}
-	strangers := []string{"notes.txt", "qvddb-latest.dump", "qvddb-2026-12-01T030000.dump.bak", "cib-2026-12-01.xml.gz", "other-2026-12-01T030000.dump"}
+		"cib-2026-12-01T030000.xml.gz", "cib-2026-12-03T030000.xml.gz", ".qvddb-2026-12-04T030000.dump.qvd-ha"}
+	strangers := []string{"notes.txt", "qvddb-latest.dump", "qvddb-2026-12-01T030000.dump.bak", "cib-2026-12-01.xml.gz", "other-2026-12-01T030000.dump",
+		".notes.txt.qvd-ha", ".qvddb-latest.dump.qvd-ha"}
 	for _, tc := range []struct {
 		name      string
 		peer      *remote.SSH
@@ -116,7 +117,8 @@ func TestBackupCopyToPeer(t *testing.T) {
 			want: []string{"root@qvddb2:DIR/qvddb-2026-12-06T030000.dump written", "root@qvddb2:DIR/cib-2026-12-06T030000.xml.gz written",
 				"root@qvddb2:DIR/qvddb-2026-12-01T030000.dump removed (keeping the newest 2)",
 				"root@qvddb2:DIR/qvddb-2026-12-02T030000.dump removed (keeping the newest 2)",
-				"root@qvddb2:DIR/cib-2026-12-01T030000.xml.gz removed (keeping the newest 2)"},
+				"root@qvddb2:DIR/cib-2026-12-01T030000.xml.gz removed (keeping the newest 2)",
+				"root@qvddb2:DIR/.qvddb-2026-12-04T030000.dump.qvd-ha removed (a copy cut off midway)"},
 			notWant:   "warning",
 			copies:    2,
 			peerAfter: []string{"cib-2026-12-03T030000.xml.gz", "cib-2026-12-06T030000.xml.gz", "qvddb-2026-12-03T030000.dump", "qvddb-2026-12-06T030000.dump"},

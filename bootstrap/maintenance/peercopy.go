@@ -9,9 +9,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/bootstrap/files"
+	"github.com/qvd-ha/qvd-ha/bootstrap/remote"
 	"github.com/qvd-ha/qvd-ha/internal/runner"
 )
 
@@ -104,7 +106,8 @@ func (b Backup) put(ctx context.Context, r runner.Runner, out io.Writer, names .
 }
 
 // prunePeer removes the peer's backups of each kind but the newest Keep,
-// its own and the copies alike, and no other file.
+// its own and the copies alike, and what is left of copies cut off midway
+// (this run's are renamed by now), and no other file.
 func (b Backup) prunePeer(ctx context.Context, r runner.Runner, out io.Writer) error {
 	names, err := b.Peer.List(ctx, r, b.Dir)
 	if err != nil {
@@ -113,12 +116,21 @@ func (b Backup) prunePeer(ctx context.Context, r runner.Runner, out io.Writer) e
 	var old []string
 	for _, k := range b.kinds() {
 		old = append(old, k.old(names, b.Keep)...)
+		for _, n := range names {
+			if inner := strings.TrimSuffix(strings.TrimPrefix(n, "."), ".qvd-ha"); remote.TempName(inner) == n && k.matches(inner) {
+				old = append(old, n)
+			}
+		}
 	}
 	if err := b.Peer.Remove(ctx, r, b.Dir, old); err != nil {
 		return fmt.Errorf("backup: prune the copies: %w", err)
 	}
 	for _, n := range old {
-		fmt.Fprintf(out, "%s:%s removed (keeping the newest %d)\n", b.Peer.Host, filepath.Join(b.Dir, n), b.Keep)
+		why := fmt.Sprintf("keeping the newest %d", b.Keep)
+		if strings.HasPrefix(n, ".") {
+			why = "a copy cut off midway"
+		}
+		fmt.Fprintf(out, "%s:%s removed (%s)\n", b.Peer.Host, filepath.Join(b.Dir, n), why)
 	}
 	return nil
 }

@@ -63,13 +63,19 @@ func (s SSH) Install(ctx context.Context, r runner.Runner, path string, data []b
 // *os.File goes to ssh as its descriptor, so a database dump streams from
 // the disk and is never held in this process's memory.
 func (s SSH) Put(ctx context.Context, r runner.Runner, path string, src io.Reader, perm os.FileMode) error {
-	tmp := quote(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".qvd-ha"))
+	tmp := quote(filepath.Join(filepath.Dir(path), TempName(filepath.Base(path))))
 	script := fmt.Sprintf("umask 077 && mkdir -p -- %s && cat > %s && chmod %04o %s && mv -f -- %s %s",
 		quote(filepath.Dir(path)), tmp, perm.Perm(), tmp, tmp, quote(path))
 	if _, err := s.run(ctx, r, script, src); err != nil {
 		return fmt.Errorf("write %s:%s: %w", s.Host, path, err)
 	}
 	return nil
+}
+
+// TempName is where Put writes name until the rename: a file so named that
+// outlives Put is a copy cut off midway.
+func TempName(name string) string {
+	return "." + name + ".qvd-ha"
 }
 
 // List is the names of the regular files in dir on the host; a missing dir
