@@ -25,9 +25,11 @@ type SSH struct {
 }
 
 // run runs a shell command on the host. BatchMode makes a missing key or an
-// unknown host key fail at once instead of prompting on a terminal.
+// unknown host key fail at once instead of prompting on a terminal; the
+// keepalives end a copy to a host that died midway within a minute, not at
+// the caller's deadline (an hour for a backup).
 func (s SSH) run(ctx context.Context, r runner.Runner, script string, stdin io.Reader) (runner.Result, error) {
-	args := []string{"-o", "BatchMode=yes", "-o", "ConnectTimeout=10"}
+	args := []string{"-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4"}
 	if s.Config != "" {
 		args = append(args, "-F", s.Config)
 	}
