@@ -126,7 +126,7 @@ func (c *cluster) isPending() bool {
 // succeeding.
 func (c *cluster) carryOut(ctx context.Context) {
 	out := c.file + ".next"
-	if _, err := (runner.Exec{}).Run(ctx, runner.Cmd{Path: pcmk.CrmSimulate, Args: []string{"--xml-file", c.file, "--simulate", "--save-output", out}}); err != nil {
+	if _, err := (runner.Exec{}).Run(ctx, runner.Cmd{Path: "/usr/sbin/crm_simulate", Args: []string{"--xml-file", c.file, "--simulate", "--save-output", out}}); err != nil {
 		c.t.Errorf("the fake cluster's transition: %v", err)
 		return
 	}
@@ -216,7 +216,7 @@ func nodeAttr(node, attr, value string) func(string) string {
 func crmAttribute(args ...string) func(*testing.T, pcmk.Tools) {
 	return func(t *testing.T, tools pcmk.Tools) {
 		t.Helper()
-		if _, err := tools.Run.Run(testContext(t), runner.Cmd{Path: pcmk.CrmAttribute, Args: args, Env: tools.Env}); err != nil {
+		if _, err := tools.Run.Run(testContext(t), runner.Cmd{Path: "/usr/sbin/crm_attribute", Args: args, Env: tools.Env}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -269,7 +269,7 @@ func TestRefusals(t *testing.T) {
 			}
 		}, want: []string{"the cluster is in maintenance-mode"}},
 		{name: "banned from the target", prepare: func(t *testing.T, tools pcmk.Tools) {
-			if _, err := tools.Run.Run(testContext(t), runner.Cmd{Path: pcmk.CrmResource, Args: []string{"--ban", "--resource", "g_postgres", "--node", "qvddb2"}, Env: tools.Env}); err != nil {
+			if _, err := tools.Run.Run(testContext(t), runner.Cmd{Path: "/usr/sbin/crm_resource", Args: []string{"--ban", "--resource", "g_postgres", "--node", "qvddb2"}, Env: tools.Env}); err != nil {
 				t.Fatal(err)
 			}
 		}, want: []string{"constraint cli-ban-g_postgres-on-qvddb2 bans g_postgres from qvddb2: remove it with crm resource clear g_postgres"}},
