@@ -35,7 +35,8 @@ func statusCommand(d deps) *cli.Command {
 			"pacemaker_monitor (on the node running the database), the backup directory, the kernel log " +
 			"(DRBD verify, split brain) and chronyc. The first line is a monitoring plugin's; the exit status is " +
 			"the worst problem's: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (a source could not be read: the rest " +
-			"is still shown). Run it as root: the database and the kernel log need it.",
+			"is still shown). Run it as root: Pacemaker, corosync, DRBD, the database and the kernel log need it; " +
+			"as another user it names the sources that refused it (UNKNOWN) and shows the rest.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON (schema qvd-ha-status/1)"},
 			&cli.GenericFlag{Name: "watch", Value: &watchInterval{}, Usage: "redraw every `INTERVAL` (default 2s) until interrupted"},
@@ -79,6 +80,7 @@ func sources(cCtx *cli.Context, c *config.Config, d deps) (status.Sources, error
 		Node: node, Config: c, Pgsql: cib.IDPgSQL, Ping: cib.IDPing,
 		Pacemaker: pcmk.Tools{Run: d.run}, Run: d.run, KernelLog: d.kernelLog, Database: db,
 		BackupDir: cCtx.String("backup-dir"), Now: time.Now, Timeout: cCtx.Duration("timeout"),
+		Unprivileged: os.Geteuid() != 0,
 	}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"regexp"
 	"slices"
 	"strconv"
@@ -56,6 +57,9 @@ type Sources struct {
 	// Timeout bounds each source; the sources are read in parallel, so it
 	// also bounds the whole collection.
 	Timeout time.Duration
+	// Unprivileged says status does not run as root: a source refused for
+	// lack of privileges is then reported as needing root, not as broken.
+	Unprivileged bool
 }
 
 // Collect reads every source into a Report.
@@ -65,7 +69,7 @@ func Collect(ctx context.Context, src Sources) *Report {
 	fail := func(source string, err error) {
 		mu.Lock()
 		defer mu.Unlock()
-		r.Errors = append(r.Errors, SourceError{Source: source, Error: err.Error()})
+		r.Errors = append(r.Errors, SourceError{Source: source, Error: err.Error(), NeedsRoot: src.Unprivileged && refused(err)})
 	}
 	took := func(source string, since time.Time) {
 		d := time.Since(since)
@@ -186,6 +190,22 @@ func collectCluster(ctx context.Context, src Sources, r *Report, fail func(strin
 		}
 		r.Database = &DatabaseWrites{MonitorAge: age.Seconds()}
 	}
+}
+
+// refusals are how the sources say that this user may not read them:
+// the system's EACCES and EPERM, Pacemaker's IPC ("Insufficient
+// privileges", "Access denied"), corosync's CS_ERR_ACCESS and PostgreSQL's peer
+// authentication of a user that maps to no role.
+var refusals = []string{"permission denied", "operation not permitted", "access denied", "insufficient privileges",
+	"peer authentication failed", "cs_err_access", "error 11"}
+
+// refused says err is a refusal for lack of privileges.
+func refused(err error) bool {
+	if errors.Is(err, fs.ErrPermission) {
+		return true
+	}
+	text := strings.ToLower(err.Error())
+	return slices.ContainsFunc(refusals, func(s string) bool { return strings.Contains(text, s) })
 }
 
 // failures lists every fail count, with the failed operation when crm_mon

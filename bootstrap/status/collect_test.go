@@ -3,6 +3,8 @@ package status
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -220,6 +222,46 @@ func TestExpireResourceFailureTimeout(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A source that refuses an unprivileged user is marked as needing root;
+// other failures, or any failure as root, are not.
+func TestRefusedNeedsRoot(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		err          error
+		unprivileged bool
+		want         bool
+	}{
+		{"EACCES", fmt.Errorf("backups: %w", fs.ErrPermission), true, true},
+		{"peer authentication", errors.New(`database qvddb: FATAL: Peer authentication failed for user "qvd" (SQLSTATE 28000)`), true, true},
+		{"crm_mon", &runner.ExitError{Cmd: "crm_mon", Code: 4, Stderr: "crm_mon: Error: Insufficient privileges"}, true, true},
+		{"stack down", &runner.ExitError{Cmd: "crm_mon", Code: 102, Stderr: "Connection refused"}, true, false},
+		{"root refused", fmt.Errorf("backups: %w", fs.ErrPermission), false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := testSources(t, fakePacemaker{}, tools(t, nil), "")
+			src.Unprivileged = tc.unprivileged
+			src.Pacemaker = failingPacemaker{tc.err}
+			r := Collect(context.Background(), src)
+			for _, e := range r.Errors {
+				if e.Source == "pacemaker" && e.NeedsRoot != tc.want {
+					t.Errorf("needs_root %v, want %v: %+v", e.NeedsRoot, tc.want, e)
+				}
+			}
+		})
+	}
+}
+
+// failingPacemaker fails every query with err.
+type failingPacemaker struct{ err error }
+
+func (f failingPacemaker) Status(context.Context) (*pcmk.Status, error) { return nil, f.err }
+func (f failingPacemaker) Configuration(context.Context) (*pcmk.Configuration, error) {
+	return nil, f.err
+}
+func (f failingPacemaker) FenceHistory(context.Context, string) ([]pcmk.FenceEvent, error) {
+	return nil, f.err
 }
 
 func TestLastVerify(t *testing.T) {

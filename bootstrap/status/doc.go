@@ -76,7 +76,8 @@
 //	                        peer_copy: DIR/peer-copy, this node's last copy to the other node, absent if none:
 //	                        {peer, copied: dump, copied_at, failed: dump, failed_at, error: the last run's failure}}
 //	clock                   chronyc tracking: {synchronised, warnings[]}
-//	errors[]                {source: pacemaker|cib|fencing|corosync|drbd|kernel-log|database|backup, error}
+//	errors[]                {source: pacemaker|cib|fencing|corosync|drbd|kernel-log|database|backup, error,
+//	                        needs_root: true when the source refused a user other than root}
 //	sources[]               {source: pacemaker|cib|fencing|corosync|drbd|backup|clock|database, ms}: how long
 //	                        each source took, failed or not; they run in parallel, so the slowest is
 //	                        the wall time (pacemaker's includes database's, read after crm_mon)

@@ -96,8 +96,17 @@ func Evaluate(r *Report, th Thresholds) []Problem {
 	add := func(l Level, format string, args ...any) {
 		ps = append(ps, Problem{Level: l, Text: fmt.Sprintf(format, args...)})
 	}
+	var needRoot []string
 	for _, e := range r.Errors {
+		if e.NeedsRoot {
+			needRoot = append(needRoot, e.Source)
+			continue
+		}
 		add(Unknown, "cannot read %s on %s: %s: %s", e.Source, r.Node, e.Error, sourceHint[e.Source])
+	}
+	if len(needRoot) > 0 {
+		add(Unknown, "status is not running as root and may not read %s on %s: run it as root (sudo qvd-ha status); "+
+			"the rest below is what this user could read", strings.Join(needRoot, ", "), r.Node)
 	}
 	if c := r.Cluster; c != nil {
 		evalCluster(c, r, add)

@@ -157,6 +157,11 @@ func TestEvaluate(t *testing.T) {
 			r.Cluster, r.Constraints, r.Fencing, r.Links, r.Database = nil, nil, nil, nil, nil
 			r.Errors = []SourceError{{Source: "pacemaker", Error: "crm_mon exited with status 102"}}
 		}, Unknown, []string{"cannot read pacemaker on qvddb1: crm_mon exited with status 102: is the cluster stack running here?"}},
+		{"not root", func(r *Report) {
+			r.Cluster, r.Links, r.Database = nil, nil, nil
+			r.Errors = []SourceError{{Source: "corosync", Error: "error 11", NeedsRoot: true}, {Source: "database", Error: "FATAL: Peer authentication failed", NeedsRoot: true},
+				{Source: "pacemaker", Error: "crm_mon exited with status 102"}}
+		}, Unknown, []string{"cannot read pacemaker on qvddb1", "status is not running as root and may not read corosync, database on qvddb1: run it as root"}},
 		{"critical beats unknown", func(r *Report) {
 			r.Cluster.DatabaseOn = nil
 			r.Errors = []SourceError{{Source: "corosync", Error: "no"}}

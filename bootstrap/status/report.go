@@ -201,6 +201,9 @@ type Clock struct {
 type SourceError struct {
 	Source string `json:"source"` // pacemaker, cib, fencing, corosync, drbd, kernel-log, database, backup, clock
 	Error  string `json:"error"`
+	// NeedsRoot says the source refused status for lack of privileges,
+	// status not running as root.
+	NeedsRoot bool `json:"needs_root,omitempty"`
 }
 
 // SourceTime is how long reading one source took, failed or not.

@@ -47,7 +47,7 @@ func full() *status.Report {
 			PeerCopy: &maintenance.PeerCopy{Peer: "root@qvddb2", Copied: "qvddb-20261205T030000Z.dump", CopiedAt: &at,
 				Failed: "qvddb-20261206T030000Z.dump", FailedAt: &at, Error: "ssh root@qvddb2: no route to host"}},
 		Clock:   &status.Clock{Synchronised: false, Warnings: []string{"not synchronised"}},
-		Errors:  []status.SourceError{{Source: "kernel-log", Error: "permission denied"}},
+		Errors:  []status.SourceError{{Source: "kernel-log", Error: "permission denied", NeedsRoot: true}},
 		Sources: []status.SourceTime{{Source: "pacemaker", Millis: 61.5}, {Source: "database", Millis: 3}},
 	}
 }
