@@ -239,10 +239,6 @@ func (s *Switch) move(ctx context.Context, from, to string, timeout time.Duratio
 		defer probing.Done()
 		probeLoop(pctx, probe, s.ProbeEvery, s.ProbeTimeout, s.Now, l)
 	}()
-	defer func() {
-		stopProbe()
-		probing.Wait()
-	}()
 
 	fmt.Fprintf(s.Out, "moving %s from %s to %s (waiting at most %s)\n", cib.IDGroup, from, to, timeout)
 	wctx, cancel := context.WithTimeout(ctx, timeout)
