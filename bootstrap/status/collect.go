@@ -136,6 +136,7 @@ func Collect(ctx context.Context, src Sources) *Report {
 		}()
 	}
 	wg.Wait()
+	r.pacemakerRefused(src.Unprivileged)
 	r.expire()
 	// Sorted, not in the order the parallel sources finished, so that two
 	// runs compare.
@@ -206,6 +207,21 @@ func refused(err error) bool {
 	}
 	text := strings.ToLower(err.Error())
 	return slices.ContainsFunc(refusals, func(s string) bool { return strings.Contains(text, s) })
+}
+
+// pacemakerRefused: Pacemaker's CIB manager and fencer refuse a user
+// outside haclient at connection, and cibadmin and stonith_admin then say
+// "could not connect" as when they are down; crm_mon says it was refused.
+// When it did, theirs were refusals too.
+func (r *Report) pacemakerRefused(unprivileged bool) {
+	if !unprivileged || !slices.ContainsFunc(r.Errors, func(e SourceError) bool { return e.Source == "pacemaker" && e.NeedsRoot }) {
+		return
+	}
+	for i, e := range r.Errors {
+		if e.Source == "cib" || e.Source == "fencing" {
+			r.Errors[i].NeedsRoot = true
+		}
+	}
 }
 
 // failures lists every fail count, with the failed operation when crm_mon

@@ -242,10 +242,12 @@ func TestRefusedNeedsRoot(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			src := testSources(t, fakePacemaker{}, tools(t, nil), "")
 			src.Unprivileged = tc.unprivileged
-			src.Pacemaker = failingPacemaker{tc.err}
+			// cibadmin and stonith_admin fail as they do for a user
+			// outside haclient: as if Pacemaker were down.
+			src.Pacemaker = failingPacemaker{tc.err, &runner.ExitError{Cmd: "cibadmin", Code: 102, Stderr: "Init failed, could not perform requested operations"}}
 			r := Collect(context.Background(), src)
 			for _, e := range r.Errors {
-				if e.Source == "pacemaker" && e.NeedsRoot != tc.want {
+				if (e.Source == "pacemaker" || e.Source == "cib" || e.Source == "fencing") && e.NeedsRoot != tc.want {
 					t.Errorf("needs_root %v, want %v: %+v", e.NeedsRoot, tc.want, e)
 				}
 			}
@@ -253,15 +255,16 @@ func TestRefusedNeedsRoot(t *testing.T) {
 	}
 }
 
-// failingPacemaker fails every query with err.
-type failingPacemaker struct{ err error }
+// failingPacemaker fails crm_mon with status, the CIB and the fencer with
+// others.
+type failingPacemaker struct{ status, others error }
 
-func (f failingPacemaker) Status(context.Context) (*pcmk.Status, error) { return nil, f.err }
+func (f failingPacemaker) Status(context.Context) (*pcmk.Status, error) { return nil, f.status }
 func (f failingPacemaker) Configuration(context.Context) (*pcmk.Configuration, error) {
-	return nil, f.err
+	return nil, f.others
 }
 func (f failingPacemaker) FenceHistory(context.Context, string) ([]pcmk.FenceEvent, error) {
-	return nil, f.err
+	return nil, f.others
 }
 
 func TestLastVerify(t *testing.T) {
