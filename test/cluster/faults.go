@@ -20,6 +20,17 @@ import (
 // leaves, then corosync leaves), switches it off and on again, and
 // returns once it is back online.
 func (c *Cluster) Reboot(ctx context.Context, n *Node) error {
+	if err := c.StopStack(ctx, n); err != nil {
+		return err
+	}
+	return c.PowerCycle(ctx, n)
+}
+
+// StopStack stops the node's cluster stack cleanly, as systemctl stop
+// pacemaker corosync: Pacemaker stops its resources and leaves, then
+// corosync leaves. The node stays up (its clock, its files); a reboot
+// (PowerCycle) starts the stack again.
+func (c *Cluster) StopStack(ctx context.Context, n *Node) error {
 	if _, err := n.Exec(ctx, "pacemakerd", "--shutdown"); err != nil {
 		return err
 	}
@@ -33,9 +44,13 @@ func (c *Cluster) Reboot(ctx context.Context, n *Node) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	if _, err := n.Exec(ctx, "corosync-cfgtool", "-H", "--force"); err != nil {
-		return err
-	}
+	_, err := n.Exec(ctx, "corosync-cfgtool", "-H", "--force")
+	return err
+}
+
+// PowerCycle switches the node off and on again and returns once it is
+// back online.
+func (c *Cluster) PowerCycle(ctx context.Context, n *Node) error {
 	if err := n.Kill(ctx); err != nil {
 		return err
 	}

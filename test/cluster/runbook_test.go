@@ -380,6 +380,7 @@ func TestRunbookSection11(t *testing.T) {
 			dead := time.Now() // the hook returns once every process of the node is gone
 			t.Logf("writes accepted on %s %s after the power-off of %s", p.Name, r.recovery(w, dead, 2*time.Minute), a.Name)
 			r.waitDB(p, time.Minute)
+			r.waitStatus("the fencing in qvd-ha status", time.Minute, p, levelWith("WARNING", a.Name+" was fenced", "by "+p.Name))
 			if !slices.ContainsFunc(r.fencings(start), func(f Fencing) bool { return f.Target == a.Name && f.Delegate == p.Name }) {
 				t.Errorf("no fencing of %s by %s: %+v", a.Name, p.Name, r.fencings(start))
 			}
@@ -448,6 +449,7 @@ func TestRunbookSection11(t *testing.T) {
 				return ""
 			})
 			stopped := time.Now()
+			r.waitStatus("the stop in qvd-ha status", time.Minute, p, levelWith("CRITICAL", "the database runs nowhere"))
 			// The administrator repairs the configuration where the
 			// filesystem is mounted; the failures still ban both nodes.
 			fs := r.state().Where("p_fs_postgres")
@@ -476,6 +478,11 @@ func TestRunbookSection11(t *testing.T) {
 			}
 			defer s.Cut(a, Crossover, true)
 			r.links(a, 1)
+			for _, n := range s.Nodes {
+				out, _ := n.Exec(r.ctx, "corosync-cfgtool", "-s")
+				t.Logf("corosync-cfgtool -s on %s, crossover of %s cut:\n%s", n.Name, a.Name, out)
+				r.waitStatus("the cut link in qvd-ha status", time.Minute, n, levelWith("WARNING", "corosync link 1 ", "to "+s.Peer(n).Name+" is down"))
+			}
 			r.steady("one link down", 15*time.Second, a, dbOn(a))
 			if err := s.Cut(a, Crossover, true); err != nil {
 				t.Fatal(err)
@@ -605,6 +612,7 @@ func TestRunbookSection11(t *testing.T) {
 			}
 			defer s.BlockRouter(a, true)
 			r.waitDB(p, 2*time.Minute)
+			r.waitStatus("the lost ping in qvd-ha status", time.Minute, p, levelWith("WARNING", "node "+a.Name+" reaches none of its ping hosts"))
 			if err := s.BlockRouter(p, false); err != nil {
 				t.Fatal(err)
 			}
@@ -632,6 +640,7 @@ func TestRunbookSection11(t *testing.T) {
 			}
 			r.waitDB(p, 2*time.Minute)
 			t.Logf("writes accepted on %s %s after the migrate", p.Name, r.recovery(w, asked, time.Minute))
+			r.waitStatus("the move constraint in qvd-ha status", time.Minute, p, levelWith("WARNING", "cli-prefer-g_postgres"))
 			if _, err := a.Exec(r.ctx, "crm", "resource", "unmigrate", "g_postgres"); err != nil {
 				t.Fatal(err)
 			}
