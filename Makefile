@@ -116,6 +116,7 @@ bench:
 	$(GO) test $(TESTTAGS) -run '^$$' -bench . -benchtime 3x ./fence/...
 	$(GO) test $(TESTTAGS) -run '^$$' -bench . -benchtime 1x ./test/drbd/
 	$(GO) test $(TESTTAGS) -run '^$$' -bench Failover -benchtime 1x -timeout 60m ./test/cluster/
+	$(GO) test $(TESTTAGS) -run '^$$' -bench Status -benchtime 20x -timeout 30m ./test/cluster/
 	$(GO) test $(TESTTAGS) -run '^$$' -bench GuestFailover -benchtime 1x -timeout 60m ./test/guestcluster/
 
 lint:

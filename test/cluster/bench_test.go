@@ -101,3 +101,54 @@ func spread(d []time.Duration) (med, lo, hi time.Duration) {
 	slices.Sort(s)
 	return s[len(s)/2], s[0], s[len(s)-1]
 }
+
+// BenchmarkStatus measures qvd-ha status on the healthy cluster, on the
+// active node (every source, the database too) and on the passive one, as
+// a monitoring system runs it every few seconds: the wall time of the
+// command inside the node (nsenter's few milliseconds included) and, from
+// its own sources[] timings, where the time goes. Target (issue 16): under
+// 300 ms.
+func BenchmarkStatus(b *testing.B) {
+	r := newRig(b)
+	r.settled()
+	a := r.active()
+	r.backup(a)
+	for _, n := range []*Node{a, r.s.Peer(a)} {
+		role := "active"
+		if n != a {
+			role = "passive"
+		}
+		b.Run(role, func(b *testing.B) {
+			var wall []time.Duration
+			per := map[string][]time.Duration{}
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				got, err := askStatus(r.ctx, r.s, n)
+				wall = append(wall, time.Since(start))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(got.Errors) > 0 {
+					b.Fatalf("unreadable sources on the healthy cluster: %+v", got.Errors)
+				}
+				for _, src := range got.Sources {
+					per[src.Source] = append(per[src.Source], time.Duration(src.Millis*float64(time.Millisecond)))
+				}
+			}
+			med, lo, hi := spread(wall)
+			fmt.Printf("qvd-ha status on the %s node %s: median %s, min %s, max %s over %d runs, target 300ms\n",
+				role, n.Name, med.Round(time.Millisecond), lo.Round(time.Millisecond), hi.Round(time.Millisecond), len(wall))
+			var names []string
+			for name := range per {
+				names = append(names, name)
+			}
+			slices.Sort(names)
+			for _, name := range names {
+				m, _, h := spread(per[name])
+				fmt.Printf("  %-10s median %6.1f ms, max %6.1f ms\n", name, float64(m.Microseconds())/1000, float64(h.Microseconds())/1000)
+				b.ReportMetric(float64(m.Microseconds())/1000, name+"-median-ms")
+			}
+			b.ReportMetric(float64(med.Microseconds())/1000, "wall-median-ms")
+		})
+	}
+}

@@ -100,6 +100,13 @@ func Up(ctx context.Context, name, dir string, tune func(*config.Config), logf f
 	return s, nil
 }
 
+// AttachStack describes the stack called name whose state is in dir, as
+// Up made it, without creating anything: what running qvd-ha in its nodes
+// needs after the process that made it has gone (make demo-status).
+func AttachStack(name, dir string) *Stack {
+	return &Stack{Cluster: Attach(name, dir), Bin: filepath.Join(dir, "bin"), ConfigFile: filepath.Join(dir, "bootstrap.conf")}
+}
+
 // initDatabase is the runbook's sections 7-8 on the shared disk, mounted
 // on the host: initdb, then the bootstrap's postgres and db-init steps
 // against a server that listens on a private socket only.
