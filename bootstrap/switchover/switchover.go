@@ -350,7 +350,13 @@ func (s *Switch) whereNow(ctx context.Context) string {
 	if err != nil {
 		return "where the database runs now is unknown: " + err.Error()
 	}
-	return "the database is now on " + orNowhere(databaseOn(st))
+	on := databaseOn(st)
+	if len(on) == 0 {
+		// A move cut short leaves the group stopped until the
+		// scheduler has placed it again without the preference.
+		return "the database runs on no node at this moment; Pacemaker places it again (qvd-ha status shows where)"
+	}
+	return "the database is now on " + strings.Join(on, " and ")
 }
 
 func orNowhere(nodes []string) string {

@@ -192,5 +192,19 @@ func switchoverSteps(s *Stack) []step {
 			}
 			leftOver(t, r, a)
 		}},
+		{"25 qvd-ha switchover that times out: exit 1, the constraint removed anyway, nothing lost", func(t *testing.T, r *rig) {
+			a := r.active()
+			w := r.writer()
+			// The move takes seconds (case 20): a second's wait ends
+			// while the group is on its way.
+			res := switchover(t, r, a, 1, "--timeout", "1s")
+			if e := string(res.Stderr); !strings.Contains(e, "the database is now on") && !strings.Contains(e, "the database runs on no node at this moment") {
+				t.Errorf("the failure does not say where the database is:\n%s", res.Stderr)
+			}
+			t.Logf("timed out: %s", strings.TrimSpace(string(res.Stderr)))
+			leftOver(t, r, a)
+			t.Logf("the database settled on %s", r.active().Name)
+			r.finish(w)
+		}},
 	}
 }
