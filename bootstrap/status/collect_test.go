@@ -290,11 +290,14 @@ func TestParseLinks(t *testing.T) {
 		want      []Link
 	}{
 		{"3.1 healthy", string(read(t, "testdata/corosync-cfgtool-s-healthy.txt")), []Link{
-			{ID: 0, Addr: "192.0.2.11", Peers: []LinkPeer{{NodeID: 2, Status: "connected", Connected: true}}},
+			{ID: 0, Addr: "192.0.2.1", Peers: []LinkPeer{{NodeID: 2, Status: "connected", Connected: true}}},
 			{ID: 1, Addr: "198.51.100.1", Peers: []LinkPeer{{NodeID: 2, Status: "connected", Connected: true}}}}},
 		{"3.1 link 1 down", string(read(t, "testdata/corosync-cfgtool-s-link1-down.txt")), []Link{
-			{ID: 0, Addr: "192.0.2.11", Peers: []LinkPeer{{NodeID: 2, Status: "connected", Connected: true}}},
+			{ID: 0, Addr: "192.0.2.1", Peers: []LinkPeer{{NodeID: 2, Status: "connected", Connected: true}}},
 			{ID: 1, Addr: "198.51.100.1", Peers: []LinkPeer{{NodeID: 2, Status: "disconnected"}}}}},
+		{"3.1 link 1 down, seen from node 2", string(read(t, "testdata/corosync-cfgtool-s-link1-down-node2.txt")), []Link{
+			{ID: 0, Addr: "192.0.2.2", Peers: []LinkPeer{{NodeID: 1, Status: "connected", Connected: true}}},
+			{ID: 1, Addr: "198.51.100.2", Peers: []LinkPeer{{NodeID: 1, Status: "disconnected"}}}}},
 		{"3.0 flags", "Printing link status.\nLocal node ID 1\nLINK ID 0\n\taddr\t= 192.0.2.11\n\tstatus:\n\t\tnodeid  1:\tlink enabled:1\tlink connected:1\n\t\tnodeid  2:\tlink enabled:1\tlink connected:0\n",
 			[]Link{{ID: 0, Addr: "192.0.2.11", Peers: []LinkPeer{{NodeID: 1, Status: "link enabled:1 link connected:1", Connected: true}, {NodeID: 2, Status: "link enabled:1 link connected:0"}}}}},
 	}

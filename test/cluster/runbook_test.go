@@ -472,6 +472,10 @@ func TestRunbookSection11(t *testing.T) {
 		}},
 		{"08 one corosync link cut: nothing moves", func(t *testing.T, r *rig) {
 			a := r.active()
+			for _, n := range s.Nodes {
+				out, _ := n.Exec(r.ctx, "corosync-cfgtool", "-s")
+				t.Logf("corosync-cfgtool -s on %s, both links up:\n%s", n.Name, out)
+			}
 			w := r.writer()
 			if err := s.Cut(a, Crossover, false); err != nil {
 				t.Fatal(err)
@@ -479,9 +483,10 @@ func TestRunbookSection11(t *testing.T) {
 			defer s.Cut(a, Crossover, true)
 			r.links(a, 1)
 			for _, n := range s.Nodes {
+				r.waitStatus("the cut link in qvd-ha status", time.Minute, n, levelWith("WARNING", "corosync link 1 ", "to "+s.Peer(n).Name+" is down"))
+				// The fixtures of bootstrap/status/testdata.
 				out, _ := n.Exec(r.ctx, "corosync-cfgtool", "-s")
 				t.Logf("corosync-cfgtool -s on %s, crossover of %s cut:\n%s", n.Name, a.Name, out)
-				r.waitStatus("the cut link in qvd-ha status", time.Minute, n, levelWith("WARNING", "corosync link 1 ", "to "+s.Peer(n).Name+" is down"))
 			}
 			r.steady("one link down", 15*time.Second, a, dbOn(a))
 			if err := s.Cut(a, Crossover, true); err != nil {
