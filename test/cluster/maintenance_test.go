@@ -73,8 +73,8 @@ const (
 	bMoveByHand    = "# on either node: the database moves back to qvddb1, by hand"
 	bStop          = "# on either node: stops PostgreSQL, the floating IP, then unmounts the filesystem"
 	bStart         = "# on either node: mounts, brings the floating IP up, starts PostgreSQL"
-	bStandby       = "# on either node: qvddb2 runs nothing until it is online again"
-	bOnline        = "# on either node: qvddb2 takes part again (its DRBD resynchronises; the database stays where it is)"
+	bStandby       = "# on qvddb2 itself: it runs nothing until it is online again"
+	bOnline        = "# on qvddb2 itself: it takes part again (its DRBD resynchronises; the database stays where it is)"
 	bPGRestart     = "# on the node running the database (qvddb1): PostgreSQL restarted by hand"
 	bHandBack      = "# on the node running the database (qvddb1): check, then hand back to Pacemaker"
 	bBackup        = "# on the node running the database (qvddb1)"
@@ -144,7 +144,7 @@ func maintenanceCases() []maintenanceCase {
 			sec.placeOn(qvddb1)
 			a, p := r.s.Node(qvddb1), r.s.Node(qvddb2)
 			w := r.writer()
-			sec.mustRun(a, bStandby)
+			sec.mustRun(p, bStandby)
 			r.wait(p.Name+" in standby", time.Minute, a, func(st *State) string {
 				if !slices.ContainsFunc(st.Nodes, func(n pcmk.Node) bool { return n.Name == p.Name && n.Standby }) {
 					return p.Name + " is not in standby"
@@ -155,7 +155,7 @@ func maintenanceCases() []maintenanceCase {
 				return ""
 			})
 			r.steady("standby of the passive node", 5*time.Second, a, dbOn(a))
-			sec.mustRun(a, bOnline)
+			sec.mustRun(p, bOnline)
 			r.wait(p.Name+" online", time.Minute, a, func(st *State) string {
 				if slices.ContainsFunc(st.Nodes, func(n pcmk.Node) bool { return n.Name == p.Name && n.Standby }) {
 					return p.Name + " is still in standby"
@@ -178,12 +178,7 @@ func maintenanceCases() []maintenanceCase {
 				t.Errorf("the postmaster is still %s: PostgreSQL did not restart", before)
 			}
 			sec.mustRun(a, bHandBack)
-			r.wait("maintenance-mode off", time.Minute, a, func(st *State) string {
-				if st.MaintenanceMode {
-					return "maintenance-mode is still on"
-				}
-				return ""
-			})
+			handedBack(r, a)
 			// Longer than a monitor interval: Pacemaker accepts the
 			// server started by hand.
 			r.steady("back under Pacemaker", 25*time.Second, a, func(st *State) string {
@@ -220,6 +215,7 @@ func maintenanceCases() []maintenanceCase {
 			}
 			sec.mustRun(a, bSwap)
 			sec.mustRun(a, bHandBack)
+			handedBack(r, a)
 			if got := psql(t, r, a, "qvddb", "select count(*) from writes where n = -1"); got != "0" {
 				t.Errorf("the row written after the dump is in the restored database (%s): nothing was restored", got)
 			}
@@ -324,10 +320,12 @@ type section struct {
 
 // shipped maps the shipped configuration's paths in the text to the
 // stack's (its data directory is the shared disk's mount point, pg_ctl is
-// Debian's), as the stack's CIB does.
+// Debian's), as the stack's CIB does, and keeps backups on their node:
+// the namespace nodes have no ssh between them.
 func (sec *section) shipped(body string) string {
 	def, c := config.Default(), sec.r.s.Config
-	return strings.NewReplacer(def.PGData, c.PGData, "pg_ctl ", c.PGCtl+" ").Replace(body)
+	return strings.NewReplacer(def.PGData, c.PGData, "pg_ctl ", c.PGCtl+" ",
+		"qvd-ha-bootstrap backup\n", "qvd-ha-bootstrap backup --no-copy\n").Replace(body)
 }
 
 // run runs the named block in node (a name or *Node) with bash -e, the
@@ -431,6 +429,18 @@ func ownBackupDir(t *testing.T, r *rig, n *Node) {
 	if _, err := n.Exec(r.ctx, "sh", "-c", "mountpoint -q /var/backup || mount --bind "+dir+" /var/backup"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// handedBack waits until maintenance-mode is off and the refresh's probes
+// have found the group running on a again.
+func handedBack(r *rig, a *Node) {
+	r.t.Helper()
+	r.wait("maintenance-mode off and the group probed", time.Minute, a, func(st *State) string {
+		if st.MaintenanceMode {
+			return "maintenance-mode is still on"
+		}
+		return dbOn(a)(st)
+	})
 }
 
 // psql runs one statement as postgres in node n and returns its output.
