@@ -25,8 +25,10 @@ func newApp(stdout, stderr io.Writer, d deps) *cli.App {
 		ErrWriter: stderr,
 		Description: manDescription("qvd-ha answers the questions of a running two-node cluster from either node. It reads the " +
 			"configuration qvd-ha-bootstrap set the cluster up from (" + DefaultConfig + ").\n\n" +
-			"Exit status (status): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, as monitoring plugins; " +
-			"3 as well when the command cannot run (a bad option or configuration)."),
+			"Exit status of status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, as monitoring plugins; " +
+			"3 as well when the command cannot run (a bad option or configuration). Of switchover: 0 done, " +
+			"1 failed, 2 refused by a safety check (nothing changed), 3 cannot run (a bad option, an unknown " +
+			"node, no configuration, no cluster)."),
 		HideHelpCommand: true,
 		// bash completion: the script of the hidden completion command asks
 		// the program for its commands and options.
