@@ -6,12 +6,15 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/qvd-ha/qvd-ha/internal/runner"
@@ -28,7 +31,7 @@ const (
 const usage = `usage: qvd-ha-demo up | status | down | exec NODE COMMAND... | poweroff NODE | poweron NODE | query
 
   up        start the cluster (unless it runs) and wait for the database
-  status    qvd-ha status on the first node whose cluster stack answers;
+  status    qvd-ha status on the node running the database (else one that answers);
             its exit status (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN)
   down      remove everything: nodes, namespaces, power domains, disk, state
   exec      run a command inside a node (qvddb1, qvddb2)
@@ -124,34 +127,54 @@ The database runs on qvddb1 behind 192.0.2.10. Try, with crm_mon in another term
 	return 0, nil
 }
 
-// status runs qvd-ha status on the first node whose cluster stack
-// answers: right after a power-off, the rebooting node's says UNKNOWN
-// while the other already runs the database. When none answers, the first
-// node still up says what it could read.
+// status runs qvd-ha status on the node that runs the database: its view
+// is the whole one (the database's writes too), while a node that has just
+// rebooted answers from a partial view, and right after a power-off the
+// powered-off node does not answer at all. Without such a node, the first
+// whose cluster stack answers (not UNKNOWN); without one, the first node up
+// says what it could read.
 func status(ctx context.Context) (int, error) {
 	s := cluster.AttachStack(name, dir)
-	var fallback *runner.Result
+	var chosen, answering, up *cluster.Node
 	for _, n := range s.Nodes {
-		res, err := s.QVDHA(ctx, n, "status", "--backup-dir", filepath.Join(n.Dir, "backup"))
+		res, err := s.QVDHA(ctx, n, "status", "--json", "--backup-dir", backupDir(n))
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "qvd-ha-demo: %s: %v\n", n.Name, err)
 			continue
 		}
-		if res.ExitCode == 3 {
-			fmt.Fprintf(os.Stderr, "qvd-ha-demo: %s answers UNKNOWN, asking the other node\n", n.Name)
-			if fallback == nil {
-				fallback = &res
-			}
+		var r struct {
+			Cluster *struct {
+				DatabaseOn []string `json:"database_on"`
+			} `json:"cluster"`
+		}
+		if err := json.Unmarshal(res.Stdout, &r); err != nil {
+			fmt.Fprintf(os.Stderr, "qvd-ha-demo: %s: qvd-ha status --json: %v\n", n.Name, err)
 			continue
 		}
-		fmt.Fprintf(os.Stderr, "qvd-ha-demo: qvd-ha status on %s\n", n.Name)
-		return show(res), nil
+		up = cmp.Or(up, n)
+		if res.ExitCode != 3 {
+			answering = cmp.Or(answering, n)
+		}
+		if r.Cluster != nil && slices.Equal(r.Cluster.DatabaseOn, []string{n.Name}) {
+			chosen = n
+			break
+		}
 	}
-	if fallback != nil {
-		return show(*fallback), nil
+	chosen = cmp.Or(chosen, answering, up)
+	if chosen == nil {
+		return 3, errors.New("no node of the demo cluster is running (make demo)")
 	}
-	return 3, errors.New("no node of the demo cluster is running (make demo)")
+	fmt.Fprintf(os.Stderr, "qvd-ha-demo: qvd-ha status on %s\n", chosen.Name)
+	res, err := s.QVDHA(ctx, chosen, "status", "--backup-dir", backupDir(chosen))
+	if err != nil {
+		return 3, err
+	}
+	return show(res), nil
 }
+
+// backupDir is where the node's backups would be: its own directory, not
+// the host's /var/backup, which both nodes share.
+func backupDir(n *cluster.Node) string { return filepath.Join(n.Dir, "backup") }
 
 func show(res runner.Result) int {
 	os.Stdout.Write(res.Stdout)
