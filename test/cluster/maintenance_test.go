@@ -3,7 +3,6 @@
 package cluster
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -26,41 +25,11 @@ const maintenanceSection = "../../bootstrap/ops/maintenance.md"
 // which the namespace cluster (a shared disk) does not have.
 const drbdMark = "(DRBD)"
 
-// shBlock is one ```sh block of the section; its first line, a comment
-// saying where to run it, names it.
-type shBlock struct {
-	name, body string
-}
-
-func readSection(t testing.TB) []shBlock {
+func readSection(t testing.TB) []ShellBlock {
 	t.Helper()
-	data, err := os.ReadFile(maintenanceSection)
+	blocks, err := ShellBlocks(maintenanceSection)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var blocks []shBlock
-	var cur []string
-	in := false
-	sc := bufio.NewScanner(strings.NewReader(string(data)))
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case !in && line == "```sh":
-			in, cur = true, nil
-		case in && line == "```":
-			in = false
-			if len(cur) == 0 || !strings.HasPrefix(cur[0], "# ") {
-				t.Fatalf("%s: a block does not start with a comment saying where it runs: %q", maintenanceSection, cur)
-			}
-			blocks = append(blocks, shBlock{name: cur[0], body: strings.Join(cur, "\n") + "\n"})
-		case in:
-			cur = append(cur, line)
-		case strings.HasPrefix(line, "```"):
-			t.Fatalf("%s: %q: only ```sh blocks are run; say what the block is", maintenanceSection, line)
-		}
-	}
-	if in {
-		t.Fatalf("%s: a block is not closed", maintenanceSection)
 	}
 	return blocks
 }
@@ -277,10 +246,10 @@ func TestMaintenanceSectionRun(t *testing.T) {
 	blocks := readSection(t)
 	byName := map[string]bool{}
 	for _, b := range blocks {
-		if byName[b.name] {
-			t.Errorf("two blocks start with %q: the first line names a block", b.name)
+		if byName[b.Name] {
+			t.Errorf("two blocks start with %q: the first line names a block", b.Name)
 		}
-		byName[b.name] = true
+		byName[b.Name] = true
 	}
 	run := map[string]string{}
 	for _, c := range maintenanceCases() {
@@ -297,10 +266,10 @@ func TestMaintenanceSectionRun(t *testing.T) {
 	var drbd []string
 	for _, b := range blocks {
 		switch {
-		case strings.Contains(b.name, drbdMark):
-			drbd = append(drbd, b.name)
-		case run[b.name] == "":
-			t.Errorf("no case runs the block %q of %s", b.name, maintenanceSection)
+		case strings.Contains(b.Name, drbdMark):
+			drbd = append(drbd, b.Name)
+		case run[b.Name] == "":
+			t.Errorf("no case runs the block %q of %s", b.Name, maintenanceSection)
 		}
 	}
 	if len(drbd) == 0 {
@@ -313,20 +282,27 @@ func TestMaintenanceSectionRun(t *testing.T) {
 type section struct {
 	t       *testing.T
 	r       *rig
-	blocks  []shBlock
+	blocks  []ShellBlock
 	allowed []string
 	ran     map[string]bool
 }
 
-// shipped maps the shipped configuration's paths in the text to the
-// stack's (its data directory is the shared disk's mount point, pg_ctl is
-// Debian's), as the stack's CIB does, and keeps backups on their node:
-// the namespace nodes have no ssh between them.
+// shipped maps the shipped paths in the text to the stack's (its
+// configuration file; its data directory is the shared disk's mount
+// point, pg_ctl is Debian's, as in the stack's CIB), and keeps backups on
+// their node: the namespace nodes have no ssh between them.
 func (sec *section) shipped(body string) string {
-	def, c := config.Default(), sec.r.s.Config
-	return strings.NewReplacer(def.PGData, c.PGData, "pg_ctl ", c.PGCtl+" ",
-		"qvd-ha-bootstrap backup\n", "qvd-ha-bootstrap backup --no-copy\n").Replace(body)
+	def, s := config.Default(), sec.r.s
+	return strings.NewReplacer(
+		installedConfig+" backup\n", s.ConfigFile+" backup --no-copy\n",
+		installedConfig, s.ConfigFile,
+		def.PGData, s.Config.PGData,
+		"pg_ctl ", s.Config.PGCtl+" ",
+	).Replace(body)
 }
+
+// installedConfig is where the installed programs' configuration lives.
+const installedConfig = "/etc/qvd-ha/bootstrap.conf"
 
 // run runs the named block in node (a name or *Node) with bash -e, the
 // installed programs replaced by the harness's builds with the stack's
@@ -336,7 +312,7 @@ func (sec *section) run(node any, name string) (string, int) {
 	if !slices.Contains(sec.allowed, name) {
 		sec.t.Fatalf("the case runs %q without claiming it", name)
 	}
-	i := slices.IndexFunc(sec.blocks, func(b shBlock) bool { return b.name == name })
+	i := slices.IndexFunc(sec.blocks, func(b ShellBlock) bool { return b.Name == name })
 	if i < 0 {
 		sec.t.Fatalf("%s has no block %q", maintenanceSection, name)
 	}
@@ -347,10 +323,10 @@ func (sec *section) run(node any, name string) (string, int) {
 	sec.ran[name] = true
 	ctx, cancel := context.WithTimeout(sec.r.ctx, 3*time.Minute)
 	defer cancel()
-	script := "export PATH=" + sec.wrappers() + ":$PATH\n" + sec.shipped(sec.blocks[i].body)
+	script := "export PATH=" + sec.wrappers() + ":$PATH\n" + sec.shipped(sec.blocks[i].Body)
 	res, err := n.runInside(ctx, runner.Cmd{Path: "bash", Args: []string{"-e", "-o", "pipefail", "-c", script}})
 	out := string(res.Stdout) + string(res.Stderr)
-	sec.t.Logf("on %s:\n%s--- exit %d\n%s", n.Name, sec.blocks[i].body, res.ExitCode, out)
+	sec.t.Logf("on %s:\n%s--- exit %d\n%s", n.Name, sec.blocks[i].Body, res.ExitCode, out)
 	if err != nil && res.ExitCode <= 0 {
 		sec.t.Fatalf("%s on %s: %v", name, n.Name, err)
 	}
@@ -368,8 +344,9 @@ func (sec *section) mustRun(node any, name string) string {
 }
 
 // wrappers is a directory of qvd-ha and qvd-ha-bootstrap scripts that run
-// the harness's builds with the stack's configuration, as the installed
-// programs run with /etc/qvd-ha/bootstrap.conf.
+// the harness's builds; qvd-ha with the stack's configuration, as the
+// installed one reads /etc/qvd-ha/bootstrap.conf by default
+// (qvd-ha-bootstrap's --config is in the text).
 func (sec *section) wrappers() string {
 	sec.t.Helper()
 	s := sec.r.s
@@ -377,8 +354,8 @@ func (sec *section) wrappers() string {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		sec.t.Fatal(err)
 	}
-	for _, prog := range []string{"qvd-ha", "qvd-ha-bootstrap"} {
-		script := fmt.Sprintf("#!/bin/sh\nexec %s --config %s \"$@\"\n", filepath.Join(s.Bin, prog), s.ConfigFile)
+	for prog, args := range map[string]string{"qvd-ha": "--config " + s.ConfigFile + " ", "qvd-ha-bootstrap": ""} {
+		script := fmt.Sprintf("#!/bin/sh\nexec %s %s\"$@\"\n", filepath.Join(s.Bin, prog), args)
 		if err := os.WriteFile(filepath.Join(dir, prog), []byte(script), 0o755); err != nil {
 			sec.t.Fatal(err)
 		}
