@@ -241,7 +241,8 @@ func maintenanceSteps(s *Stack) []step {
 
 // TestMaintenanceSectionRun checks, without a cluster, that every block
 // of the section is run by one of the cases, or marked for replicated
-// storage; a block changed or added without a case fails here.
+// storage (the guest tier runs those: it fails on a block it does not
+// find); a block changed or added without a case fails here.
 func TestMaintenanceSectionRun(t *testing.T) {
 	blocks := readSection(t)
 	byName := map[string]bool{}
@@ -275,7 +276,7 @@ func TestMaintenanceSectionRun(t *testing.T) {
 	if len(drbd) == 0 {
 		t.Errorf("no block of %s is marked %s: the DRBD verify procedure is missing", maintenanceSection, drbdMark)
 	}
-	t.Logf("blocks left to the guest tier (not run yet): %q", drbd)
+	t.Logf("blocks run by test/guestcluster (case 7, verifyDifferences): %q", drbd)
 }
 
 // section runs a case's blocks inside the nodes.

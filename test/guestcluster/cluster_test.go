@@ -53,6 +53,9 @@ func TestRunbookInGuests(t *testing.T) {
 		{"6 weekly verify: the shipped timer's command verifies on the Promoted node only", func(ctx context.Context, t *testing.T) {
 			weeklyVerify(ctx, t, c, active)
 		}},
+		{"7 the maintenance section's DRBD verify procedure: a block changed below DRBD found, resynchronised, found no more", func(ctx context.Context, t *testing.T) {
+			verifyDifferences(ctx, t, c)
+		}},
 		{"4 split brain made by hand: reported with an exit reason, acknowledged writes kept", func(ctx context.Context, t *testing.T) {
 			splitBrain(ctx, t, c, active)
 		}},
