@@ -55,7 +55,7 @@ var dynamic = map[string][]string{
 var through = map[string][]string{
 	"test/cluster.power":      {"corosync", "pacemakerd", "chronyd"}, // node-init
 	"test/cluster.ip":         {"chronyd"},                           // the router's, in the switch namespace
-	"test/cluster.Exec":       {"corosync-cfgtool", "crm", "crm_mon", "pacemakerd", "pgrep", "pkill", "stonith_admin", "setpriv"},
+	"test/cluster.Exec":       {"corosync-cfgtool", "crm", "crm_mon", "pacemakerd", "pgrep", "pkill", "stonith_admin", "setpriv", "runuser", "psql", "head", "mountpoint", "pg_ctl", "pg_restore", "createdb", "dropdb", "ls"},
 	"test/cluster/demo.query": {"psql"},
 	"internal/pcmk.fencer":    {"corosync", "corosync-cfgtool", "/usr/lib/pacemaker/pacemaker-fenced", "fence_dummy", "mount", "hostname", "ip"},
 }
