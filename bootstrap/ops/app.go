@@ -23,12 +23,14 @@ func newApp(stdout, stderr io.Writer, d deps) *cli.App {
 		Version:   version,
 		Writer:    stdout,
 		ErrWriter: stderr,
-		Description: manDescription("qvd-ha answers the questions of a running two-node cluster from either node. It reads the " +
+		Description: "qvd-ha answers the questions of a running two-node cluster from either node. It reads the " +
 			"configuration qvd-ha-bootstrap set the cluster up from (" + DefaultConfig + ").\n\n" +
 			"Exit status of status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, as monitoring plugins; " +
 			"3 as well when the command cannot run (a bad option or configuration). Of switchover: 0 done, " +
 			"1 failed, 2 refused by a safety check (nothing changed), 3 cannot run (a bad option, an unknown " +
-			"node, no configuration, no cluster)."),
+			"node, no configuration, no cluster).\n\n" +
+			"The maintenance procedures of this cluster (switch-over, standby, maintenance-mode, DRBD verify, " +
+			"backup and restore) are in the man page, qvd-ha(8), section MAINTENANCE.",
 		HideHelpCommand: true,
 		// bash completion: the script of the hidden completion command asks
 		// the program for its commands and options.
@@ -73,7 +75,7 @@ func manpageCommand() *cli.Command {
 		Usage:  "print the man page (roff)",
 		Hidden: true,
 		Action: func(cCtx *cli.Context) error {
-			man, err := cCtx.App.ToMan()
+			man, err := manPage(cCtx.App)
 			if err != nil {
 				return fmt.Errorf("render man page: %w", err)
 			}

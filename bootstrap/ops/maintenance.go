@@ -1,6 +1,10 @@
 package main
 
-import _ "embed"
+import (
+	_ "embed"
+
+	"github.com/urfave/cli/v2"
+)
 
 // maintenanceText is the maintenance section of README.md and of this
 // man page: one source, which test/cluster runs block by block
@@ -17,8 +21,12 @@ const maintenanceHeading = "# MAINTENANCE"
 // puts its usage paragraph right after the description.
 const commandLineHeading = "# COMMAND LINE"
 
-// manDescription appends the maintenance section to the description the
-// man page and --help show.
-func manDescription(intro string) string {
-	return intro + "\n\n" + maintenanceHeading + "\n\n" + maintenanceText + "\n" + commandLineHeading + "\n"
+// manPage renders the man page with the maintenance section after the
+// description. --help leaves the section out: in a terminal it would be
+// screens of markdown before the options.
+func manPage(app *cli.App) (string, error) {
+	intro := app.Description
+	defer func() { app.Description = intro }()
+	app.Description = intro + "\n\n" + maintenanceHeading + "\n\n" + maintenanceText + "\n" + commandLineHeading + "\n"
+	return app.ToMan()
 }

@@ -44,7 +44,8 @@ func TestREADMEMaintenance(t *testing.T) {
 // TestManPageMaintenance: the man page carries the section, as its own .SH
 // with subsections, and urfave/cli's usage paragraph does not land in it.
 func TestManPageMaintenance(t *testing.T) {
-	man, err := newApp(os.Stdout, os.Stderr, deps{}).ToMan()
+	app := newApp(os.Stdout, os.Stderr, deps{})
+	man, err := manPage(app)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,5 +56,8 @@ func TestManPageMaintenance(t *testing.T) {
 	}
 	if i, j := strings.Index(man, ".SH COMMAND LINE"), strings.Index(man, `\fBUsage\fP`); j < i {
 		t.Errorf("urfave/cli's usage paragraph is not under COMMAND LINE but in the maintenance section")
+	}
+	if strings.Contains(app.Description, maintenanceHeading) {
+		t.Errorf("the description keeps the maintenance section after the man page: --help would print it")
 	}
 }
