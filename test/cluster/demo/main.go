@@ -115,15 +115,15 @@ func up(ctx context.Context, c *cluster.Cluster) (int, error) {
 	fmt.Printf(`
 The database runs on qvddb1 behind 192.0.2.10. Try, with crm_mon in another terminal
 (%[1]s exec qvddb2 crm_mon):
-  %[1]s exec qvddb1 crm resource move g_postgres qvddb2    # planned switch-over
-  %[1]s exec qvddb1 crm resource clear g_postgres
+  %[1]s exec qvddb1 qvd-ha -c %[2]s status
+  %[1]s exec qvddb1 qvd-ha -c %[2]s switchover    # planned switch-over
   %[1]s poweroff qvddb1                                   # power loss of the active node: qvddb2 fences
                                                                     # it (a reboot: it comes back) and takes over;
                                                                     # nothing moves back when it rejoins
   %[1]s poweron qvddb1                                    # only needed when a node stays off
   %[1]s query                                             # through the floating IP, from the client
   make demo-status; make demo-down
-`, self)
+`, self, s.ConfigFile)
 	return 0, nil
 }
 
