@@ -536,19 +536,16 @@ func TestRunbookSection11(t *testing.T) {
 			} else {
 				t.Logf("%s dead at %s, fencing confirmed at %s", p.Name, kill.Format(stampFormat), fenced.At.Format(stampFormat))
 			}
-			// Fencing's reboot boots it again, its links still cut.
-			ctx, cancel := context.WithTimeout(r.ctx, 2*time.Minute)
-			defer cancel()
-			for {
-				if _, err := p.Exec(ctx, "crm_mon", "-1"); err == nil {
-					break
+			// Fencing's reboot boots it again, its links still cut. Its
+			// cluster is up once its CIB answers and it counts itself
+			// online: crm_mon -1 exits 0 earlier, while pacemakerd is
+			// still starting the CIB manager.
+			r.wait(p.Name+" back, alone", 2*time.Minute, p, func(st *State) string {
+				if online, _ := st.Online(p.Name); !online {
+					return p.Name + " is not online in its own view yet"
 				}
-				select {
-				case <-ctx.Done():
-					t.Fatalf("%s did not come back", p.Name)
-				case <-time.After(time.Second):
-				}
-			}
+				return ""
+			})
 			r.steady("the fenced node alone", 20*time.Second, p, dbNotOn(p))
 			for _, f := range r.fencings(fenced.At) {
 				if f.Node == p.Name {
@@ -556,7 +553,7 @@ func TestRunbookSection11(t *testing.T) {
 				}
 			}
 			restore()
-			ctx, cancel = context.WithTimeout(r.ctx, 2*time.Minute)
+			ctx, cancel := context.WithTimeout(r.ctx, 2*time.Minute)
 			defer cancel()
 			if err := s.WaitOnline(ctx, s.Nodes...); err != nil {
 				t.Fatal(err)
