@@ -106,19 +106,29 @@ func TestInferLoads(t *testing.T) {
 
 			// Filling in the blank keys, as the admin edits the file, is
 			// all it takes.
-			filled := in.Render()
-			for i, k := range blank {
-				filled = strings.Replace(filled, "\n"+k+" =\n", "\n"+k+" = "+blankValue(k, i)+"\n", 1)
-			}
-			if _, err := config.Load(strings.NewReader(filled), "adopted.conf", nil); err != nil {
-				t.Errorf("Load with the blank keys filled in: %v", err)
-			}
+			completed(t, in)
 		})
 	}
 }
 
-// blankValue is a valid value for a blank key in TestInferLoads; i keeps
-// addresses distinct.
+// completed is the inferred configuration with its blank keys filled in
+// as the admin would, loaded.
+func completed(t *testing.T, in *Inferred) *config.Config {
+	t.Helper()
+	filled := in.Render()
+	for i, g := range in.Gaps {
+		if g.Blank {
+			filled = strings.Replace(filled, "\n"+g.Key+" =\n", "\n"+g.Key+" = "+blankValue(g.Key, i)+"\n", 1)
+		}
+	}
+	c, err := config.Load(strings.NewReader(filled), "adopted.conf", nil)
+	if err != nil {
+		t.Fatalf("Load with the blank keys filled in: %v", err)
+	}
+	return c
+}
+
+// blankValue is a valid value for a blank key; i keeps addresses distinct.
 func blankValue(key string, i int) string {
 	switch {
 	case strings.HasSuffix(key, "_addr"):
@@ -236,6 +246,33 @@ func TestRecogniseRefuses(t *testing.T) {
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("reason %q\ndoes not say %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestPlanGolden(t *testing.T) {
+	for _, tc := range runbookCIBs {
+		t.Run(tc.xml, func(t *testing.T) {
+			r := recognise(t, readTestdata(t, tc.xml))
+			plan, err := r.NewPlan(completed(t, r.Infer()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := plan.String()
+			golden := filepath.Join("testdata", "plan-"+strings.TrimSuffix(tc.xml, ".xml")+".txt")
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if want := string(readTestdata(t, filepath.Base(golden))); got != want {
+				t.Errorf("plan differs from %s (go test -update rewrites it):\n%s", golden, got)
+			}
+			for _, s := range []string{"changeme", "value=\"pass\"", "-> pass"} {
+				if strings.Contains(got, s) {
+					t.Errorf("the plan shows a password (%q)", s)
 				}
 			}
 		})

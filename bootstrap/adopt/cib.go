@@ -89,8 +89,8 @@ type constraint struct {
 	rule  bool
 }
 
-// cib is what adopt reads from a CIB.
-type cib struct {
+// document is what adopt reads from a CIB.
+type document struct {
 	nodes       []string
 	resources   map[string]*resource
 	constraints []constraint
@@ -100,7 +100,7 @@ type cib struct {
 }
 
 // parseCIB reads a <cib> document or its <configuration> section.
-func parseCIB(data []byte) (*cib, error) {
+func parseCIB(data []byte) (*document, error) {
 	var root element
 	if err := xml.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("read CIB: %w", err)
@@ -116,7 +116,7 @@ func parseCIB(data []byte) (*cib, error) {
 	if conf.XMLName.Local != "configuration" {
 		return nil, fmt.Errorf("read CIB: <%s> is neither <cib> nor <configuration>", conf.XMLName.Local)
 	}
-	c := &cib{resources: map[string]*resource{}, properties: map[string]string{}}
+	c := &document{resources: map[string]*resource{}, properties: map[string]string{}}
 	for _, sec := range conf.Children {
 		switch sec.XMLName.Local {
 		case "crm_config":
@@ -154,7 +154,7 @@ func parseCIB(data []byte) (*cib, error) {
 	return c, nil
 }
 
-func (c *cib) addResource(e element, parent string) {
+func (c *document) addResource(e element, parent string) {
 	r := &resource{
 		id:     e.attr("id"),
 		kind:   e.XMLName.Local,

@@ -55,7 +55,7 @@ var ErrNotRunbook = errors.New("not the runbook's cluster")
 // Recognised is a CIB found to be one of the runbook's layouts.
 type Recognised struct {
 	Layout Layout
-	cib    *cib
+	cib    *document
 	// Fences are the stonith resources (external/libvirt or xenapi), by id.
 	Fences []string
 	Ping   string // the ping primitive's id, "" when absent
@@ -90,7 +90,7 @@ func Recognise(data []byte) (*Recognised, error) {
 }
 
 // match compares c with layout l and returns every difference.
-func match(c *cib, l Layout) (*Recognised, []string) {
+func match(c *document, l Layout) (*Recognised, []string) {
 	r := &Recognised{Layout: l, cib: c}
 	var p []string
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
