@@ -185,6 +185,11 @@ func TestRecogniseToleratesStatus(t *testing.T) {
 	if got := recognise(t, []byte(live)).Infer().Render(); got != want {
 		t.Errorf("node attributes and status changed the inferred configuration:\n%s", got)
 	}
+	// cibadmin --query --scope configuration prints the section alone.
+	section := base[strings.Index(base, "<configuration>"):strings.Index(base, "<status/>")]
+	if got := recognise(t, []byte(section)).Infer().Render(); got != want {
+		t.Errorf("the configuration section alone gave another configuration:\n%s", got)
+	}
 }
 
 // cut removes the element from the line holding start to the first line

@@ -49,7 +49,6 @@ var reasons = map[string]string{
 	"param pghost":                     "the monitor connects over the local socket",
 	"param monitor_sql":                "the qvd agent writes pacemaker_monitor itself",
 	"param hostlist":                   "the fence agents take pcmk_host_map",
-	"op notify":                        "Filesystem has no notify action",
 }
 
 // secret reports whether a parameter's value must never be shown.
@@ -292,7 +291,11 @@ func (p *Plan) ops(id, oldID string, old, now *resource) {
 		n, inNow := nows[k]
 		switch {
 		case !inNow:
-			p.add(Change{ID: id, OldID: oldID, What: "op " + k, From: timers(o), To: "(removed)", Why: reasons["op "+o.name]})
+			why := ""
+			if o.name == "notify" {
+				why = "notify is sent only to clones with notify=true; " + now.id + " is not one"
+			}
+			p.add(Change{ID: id, OldID: oldID, What: "op " + k, From: timers(o), To: "(removed)", Why: why})
 		case !inOld:
 			p.add(Change{ID: id, OldID: oldID, What: "op " + k, From: "(none)", To: timers(n)})
 		default:
