@@ -283,3 +283,22 @@ func TestPlanGolden(t *testing.T) {
 		})
 	}
 }
+
+// crm resource move leaves cli-prefer-*: tolerated, not taken for the
+// preferred node, and the plan says it goes.
+func TestMoveConstraint(t *testing.T) {
+	cib := strings.Replace(string(readTestdata(t, "runbook-10.5-libvirt.xml")), "<constraints>",
+		`<constraints><rsc_location id="cli-prefer-g_postgres" rsc="g_postgres" role="Started" node="qvddb2" score="INFINITY"/>`, 1)
+	r := recognise(t, []byte(cib))
+	in := r.Infer()
+	if in.Config.Preferred != "qvddb1" {
+		t.Errorf("preferred_node %s, want qvddb1: a move is not a preference", in.Config.Preferred)
+	}
+	plan, err := r.NewPlan(completed(t, in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "  cli-prefer-g_postgres: removed: rsc_location -> (none) (left by crm resource move/ban"; !strings.Contains(plan.String(), want) {
+		t.Errorf("plan does not say %q:\n%s", want, plan)
+	}
+}

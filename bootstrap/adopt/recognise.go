@@ -3,7 +3,6 @@ package adopt
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -27,12 +26,11 @@ const (
 // MailTo (runbook 10.3-10.4) are matched by agent, not id: the runbook
 // typed them before both layouts and admins named them after their nodes.
 type Layout struct {
-	Name                 string // the runbook's section(s)
-	Group                string
-	FS, IP, PgSQL        string
-	MS, DRBD             string
-	Colocation, Order    string
-	knownConstraintNames []string // other constraint ids the runbook typed
+	Name              string // the runbook's section(s)
+	Group             string
+	FS, IP, PgSQL     string
+	MS, DRBD          string
+	Colocation, Order string
 }
 
 // Layouts are the runbook's two layouts, newest first.
@@ -40,12 +38,10 @@ var Layouts = []Layout{
 	{
 		Name: "10.5", Group: "g_postgres", FS: "p_fs_postgres", IP: "p_ip_postgres", PgSQL: "p_postgres",
 		MS: "ms_drbd_postgres", DRBD: "p_drbd_postgres", Colocation: "o_postgres_on_drbd", Order: "o_drbd_before_postgres",
-		knownConstraintNames: []string{"l_drbd_master_on_ping"},
 	},
 	{
 		Name: "12-14", Group: "postgres", FS: "postgres_fs", IP: "DBIP", PgSQL: "postgresql",
 		MS: "ms_drbd_postgres", DRBD: "drbd_postgres", Colocation: "postgres_on_drbd", Order: "postgres_after_drbd",
-		knownConstraintNames: []string{"master-prefer-node1"},
 	},
 }
 
@@ -60,10 +56,6 @@ type Recognised struct {
 	Fences []string
 	Ping   string // the ping primitive's id, "" when absent
 	MailTo string // the MailTo primitive's id, "" when absent
-	// Locations are rsc_location constraints the runbook did not type
-	// (crm resource move's cli-prefer-*, a preference like section 15's):
-	// tolerated, and named so that the plan can say what becomes of them.
-	Locations []string
 }
 
 // Recognise decides whether data (a CIB or its configuration section) is
@@ -180,9 +172,10 @@ func match(c *document, l Layout) (*Recognised, []string) {
 				add("%s is not the runbook's order %s:promote then %s:start (mandatory)", id, l.MS, l.Group)
 			}
 		case k.kind == "rsc_location":
-			if !slices.Contains(l.knownConstraintNames, id) && !strings.HasPrefix(id, "l_fence_") {
-				r.Locations = append(r.Locations, id)
-			}
+			// Any location is tolerated: besides the runbook's own (fence
+			// devices, ping, section 15's preference) admins leave
+			// crm resource move's cli-prefer-*; the plan says what
+			// becomes of each.
 		default:
 			add("constraint %s (%s) is not part of the runbook's layout", id, k.kind)
 		}
