@@ -131,6 +131,8 @@ func completed(t *testing.T, in *Inferred) *config.Config {
 // blankValue is a valid value for a blank key; i keeps addresses distinct.
 func blankValue(key string, i int) string {
 	switch {
+	case key == "db.ip":
+		return "203.0.113.10"
 	case strings.HasSuffix(key, "_addr"):
 		return "198.51.100." + string(rune('1'+i))
 	case key == "drbd.device":
@@ -301,4 +303,40 @@ func TestMoveConstraint(t *testing.T) {
 	if want := "  cli-prefer-g_postgres: removed: rsc_location -> (none) (left by crm resource move/ban"; !strings.Contains(plan.String(), want) {
 		t.Errorf("plan does not say %q:\n%s", want, plan)
 	}
+}
+
+func TestPrefixLength(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+		ok   bool
+	}{
+		{"18", 18, true},
+		{"255.255.192.0", 18, true},
+		{"255.0.255.0", 0, false}, // not contiguous
+		{"", 0, false},
+		{"eth0", 0, false},
+	} {
+		if n, ok := prefixLength(tc.in); n != tc.want || ok != tc.ok {
+			t.Errorf("prefixLength(%q) = %d, %v; want %d, %v", tc.in, n, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// The runbook typed ip="" and host_list="": those keys are left for the
+// admin, and the file loads once they are set.
+func TestRunbookEmptyAddresses(t *testing.T) {
+	typed := strings.NewReplacer(`name="ip" value="192.0.2.10"`, `name="ip" value=""`,
+		`name="host_list" value="192.0.2.1"`, `name="host_list" value=""`).Replace(string(readTestdata(t, "runbook-10.5-libvirt.xml")))
+	in := recognise(t, []byte(typed)).Infer()
+	blank := map[string]bool{}
+	for _, g := range in.Gaps {
+		blank[g.Key] = g.Blank
+	}
+	for _, k := range []string{"db.ip", "ping.hosts"} {
+		if !blank[k] {
+			t.Errorf("%s is not left blank for the admin; gaps: %v", k, in.Gaps)
+		}
+	}
+	completed(t, in)
 }

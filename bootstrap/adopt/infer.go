@@ -2,6 +2,7 @@ package adopt
 
 import (
 	"fmt"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -65,10 +66,13 @@ func (r *Recognised) Infer() *Inferred {
 	if c.DBIP == "" {
 		gap("db.ip", true, "%s has no ip parameter", ip.id)
 	}
-	if n, err := strconv.Atoi(ip.params["cidr_netmask"]); err == nil {
+	switch n, ok := prefixLength(ip.params["cidr_netmask"]); {
+	case ok:
 		c.DBNetmask = n
-	} else {
+	case ip.params["cidr_netmask"] == "":
 		gap("db.netmask", false, "%s has no cidr_netmask (IPaddr2 takes the interface's route); the runbook's /24 kept", ip.id)
+	default:
+		gap("db.netmask", true, "%s's cidr_netmask %q is neither a prefix length nor a dotted mask", ip.id, ip.params["cidr_netmask"])
 	}
 	if nic := ip.params["nic"]; nic != "" {
 		c.DBNIC = nic
@@ -139,6 +143,20 @@ func (r *Recognised) Infer() *Inferred {
 	r.inferFencing(c, gap)
 	r.inferTimers(c, gap)
 	return in
+}
+
+// prefixLength reads IPaddr2's cidr_netmask, which takes a prefix length
+// ("24") or, as ifconfig did, a dotted mask ("255.255.255.0").
+func prefixLength(v string) (int, bool) {
+	if n, err := strconv.Atoi(v); err == nil {
+		return n, true
+	}
+	ip := net.ParseIP(v).To4()
+	if ip == nil {
+		return 0, false
+	}
+	ones, bits := net.IPMask(ip).Size()
+	return ones, bits == 32
 }
 
 func param(r *resource, name, def string) string {
