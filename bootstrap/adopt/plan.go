@@ -54,7 +54,7 @@ var reasons = map[string]string{
 // secret reports whether a parameter's value must never be shown.
 func secret(name string) bool {
 	n := strings.ToLower(name)
-	return strings.Contains(n, "passw") || n == "passwd"
+	return strings.Contains(n, "passw")
 }
 
 // NewPlan compares the recognised CIB with the bootstrap's CIB for c (the
