@@ -238,7 +238,8 @@ func hidden(v string, present bool) string {
 	return "(value not shown)"
 }
 
-func union(a, b map[string]string) []string {
+// union is the sorted names of a and b.
+func union[V any](a, b map[string]V) []string {
 	var names []string
 	for k := range a {
 		names = append(names, k)
@@ -276,17 +277,7 @@ func (p *Plan) ops(id, oldID string, old, now *resource) {
 		return m
 	}
 	olds, nows := index(old), index(now)
-	var keys []string
-	for k := range olds {
-		keys = append(keys, k)
-	}
-	for k := range nows {
-		if _, ok := olds[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range union(olds, nows) {
 		o, inOld := olds[k]
 		n, inNow := nows[k]
 		switch {
